@@ -1,0 +1,3 @@
+from onevoice.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""What each role sees on its home page: where it stands and what to do next.
+
+Only numbers that come from stored data are shown; where the feature that would own a
+number does not exist yet, the page says so instead of inventing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import User
+from onevoice.accounts.permissions import role_of
+from onevoice.accounts.selectors import teams_led_by, territories_for, users_by_role
+from onevoice.field import selectors as field_selectors
+
+
+@dataclass
+class HomePage:
+    """The content of one user's home page."""
+
+    role: Role | None
+    headline: str
+    next_steps: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, list[Any]] = field(default_factory=dict)
+
+
+NOT_YET = "This part of OneVoice is not available yet."
+
+
+def home_page_for(*, user: User) -> HomePage:
+    """Build the home page of ``user`` from their role and the data they may see."""
+    role = role_of(user)
+    builder = _BUILDERS.get(role) if role else None
+    if builder is None:
+        return HomePage(
+            role=None,
+            headline="Your account has no role yet.",
+            next_steps=["Ask an administrator to give you a role."],
+        )
+    return builder(user)
+
+
+def _rep(user: User) -> HomePage:
+    territories = territories_for(user=user)
+    page = HomePage(role=Role.SALES_REP, headline="Your territory")
+    if not territories.exists():
+        page.next_steps.append("You cover no territory yet; ask your sales manager.")
+        return page
+    page.tables["territories"] = field_selectors.territory_training_counts(territories=territories)
+    targets = field_selectors.untrained_clinics_by_potential(territories=territories)
+    page.tables["targets"] = targets
+    if targets:
+        page.next_steps.append(
+            "Train the vets of your highest-potential clinics that have not been trained yet."
+        )
+    return page
+
+
+def _manager(user: User) -> HomePage:
+    teams = list(teams_led_by(user=user))
+    page = HomePage(role=Role.SALES_MANAGER, headline="Your team")
+    if not teams:
+        page.next_steps.append("You lead no team yet; ask an administrator.")
+        return page
+    page.facts["teams"] = teams
+    page.tables["territories"] = field_selectors.territory_training_counts(
+        territories=territories_for(user=user)
+    )
+    page.next_steps.append("Check which territories are behind on customer trainings.")
+    return page
+
+
+def _field_vet(user: User) -> HomePage:
+    page = HomePage(role=Role.FIELD_VET, headline="Customer trainings you co-delivered")
+    page.facts["region"] = user.home_region
+    page.tables["trainings"] = field_selectors.trainings_codelivered_by(user_id=user.pk)
+    if not page.tables["trainings"]:
+        page.next_steps.append("Plan a customer training with a rep of your region.")
+    return page
+
+
+def _head_office(role: Role, headline: str, step: str) -> Any:
+    def build(user: User) -> HomePage:
+        return HomePage(role=role, headline=headline, next_steps=[step])
+
+    return build
+
+
+def _admin(user: User) -> HomePage:
+    page = HomePage(role=Role.ADMIN, headline="Users and territories")
+    page.facts["users_by_role"] = users_by_role()
+    unassigned = territories_for(user=user).filter(rep__isnull=True)
+    page.tables["unassigned_territories"] = list(unassigned)
+    if page.tables["unassigned_territories"]:
+        page.next_steps.append("Assign a rep to every territory that has none.")
+    page.next_steps.append("Manage users, roles and territories in the administration site.")
+    return page
+
+
+_BUILDERS = {
+    Role.SALES_REP: _rep,
+    Role.SALES_MANAGER: _manager,
+    Role.FIELD_VET: _field_vet,
+    Role.MARKETING: _head_office(
+        Role.MARKETING,
+        "The launch campaign",
+        "Campaign co-creation (brief, key messages, KPI plan): " + NOT_YET,
+    ),
+    Role.REVIEWER: _head_office(
+        Role.REVIEWER,
+        "Claims and assets to review",
+        "Review of claims and sales tools: " + NOT_YET,
+    ),
+    Role.ANALYST: _head_office(
+        Role.ANALYST,
+        "Sales data and measurement",
+        "Sales imports and the uplift analysis: " + NOT_YET,
+    ),
+    Role.ADMIN: _admin,
+}

@@ -1,0 +1,26 @@
+"""The ``onevoice`` command: one module per command group under ``onevoice.commands``."""
+
+from __future__ import annotations
+
+import typer
+
+from onevoice.commands.server import demo, serve
+from onevoice.commands.users import createuser
+
+app = typer.Typer(
+    name="onevoice",
+    help="OneVoice: launch animal-health products with marketing and sales as one team.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(demo)
+app.command()(serve)
+app.command()(createuser)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

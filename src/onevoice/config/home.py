@@ -1,0 +1,41 @@
+"""The data directory (``ONEVOICE_HOME``) and what lives in it.
+
+Everything a OneVoice installation writes — the SQLite database, uploaded media, the
+sales dataset and the generated secret key — sits under one directory, so a backup is
+one copy and a fresh demo is one ``--home``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_HOME = "onevoice-data"
+SECRET_KEY_FILE = "secret_key"
+
+
+def data_home() -> Path:
+    """Return the data directory, creating it on first use."""
+    home = Path(os.environ.get("ONEVOICE_HOME", DEFAULT_HOME)).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def secret_key(home: Path) -> str:
+    """Return the installation's secret key, generating it (mode 0600) on first run.
+
+    The key is written with ``O_EXCL`` so two processes starting at once cannot each
+    write a different key and invalidate each other's sessions.
+    """
+    path = home / SECRET_KEY_FILE
+    if not path.exists():
+        key = secrets.token_urlsafe(50)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key)
+    return path.read_text().strip()

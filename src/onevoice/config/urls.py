@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onevoice.accounts import views as account_views
+from onevoice.config.api import api
+
+admin.site.site_header = "OneVoice administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("onevoice.accounts.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MeasurementConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "onevoice.measurement"
+    label = "measurement"

@@ -1,0 +1,191 @@
+"""Load the simulated heart-failure launch into an installation (``onevoice demo``).
+
+The simulator (``onevoice.analytics.simulate``) produces the data; this module turns it
+into the organisation, clinics, vets and customer trainings of the operational
+database, in one transaction, so an interrupted load leaves nothing half-written and a
+second load finds everything present and adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import transaction
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import Region
+from onevoice.accounts.org import PersonRow, TerritoryRow, org_load
+from onevoice.analytics.simulate import SimulatedLaunch
+from onevoice.campaigns.models import Product
+from onevoice.field.services import (
+    ClinicRow,
+    TrainingRow,
+    VetRow,
+    clinics_bulk_load,
+    trainings_bulk_load,
+    vets_bulk_load,
+)
+
+DEMO_PASSWORD = "onevoice-demo"
+
+# Head-office people have no counterpart in the simulation; fixed, so logins are stable.
+HEAD_OFFICE = (
+    PersonRow("marketing", Role.MARKETING, "Marta", "Lindqvist"),
+    PersonRow("reviewer", Role.REVIEWER, "Ravi", "Menon"),
+    PersonRow("analyst", Role.ANALYST, "Ana", "Duarte"),
+    PersonRow("admin", Role.ADMIN, "Alex", "Brandt"),
+)
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    """One username per role, for the demo's welcome message and browser tests."""
+
+    by_role: dict[Role, str]
+    password: str = DEMO_PASSWORD
+
+
+def demo_is_loaded() -> bool:
+    return Region.objects.exists()
+
+
+def _username(first: str, last: str, taken: set[str]) -> str:
+    base = f"{first}.{last}".lower()
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9.]+", "", base) or "user"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}{n}"
+    taken.add(name)
+    return name
+
+
+def _people(launch: SimulatedLaunch) -> tuple[list[PersonRow], dict[str, str]]:
+    """All people of the launch, and the username given to each simulated id."""
+    taken = {p.username for p in HEAD_OFFICE}
+    people = list(HEAD_OFFICE)
+    usernames: dict[str, str] = {}
+    for row in launch.managers.itertuples(index=False):
+        name = _username(row.first_name, row.last_name, taken)
+        usernames[row.manager_id] = name
+        people.append(
+            PersonRow(name, Role.SALES_MANAGER, row.first_name, row.last_name, row.region_id)
+        )
+    for row in launch.reps.itertuples(index=False):
+        name = _username(row.first_name, row.last_name, taken)
+        usernames[row.rep_id] = name
+        people.append(PersonRow(name, Role.SALES_REP, row.first_name, row.last_name))
+    for row in launch.field_vets.itertuples(index=False):
+        name = _username(row.first_name, row.last_name, taken)
+        usernames[row.field_vet_id] = name
+        people.append(PersonRow(name, Role.FIELD_VET, row.first_name, row.last_name, row.region_id))
+    return people, usernames
+
+
+def demo_logins(launch: SimulatedLaunch) -> DemoLogins:
+    people, _ = _people(launch)
+    by_role: dict[Role, str] = {}
+    for p in people:
+        by_role.setdefault(p.role, p.username)
+    return DemoLogins(by_role=by_role)
+
+
+def _date(value: object) -> object:
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[str, int]:
+    """Load ``launch`` into the database; rows already present are kept, not duplicated."""
+    people, usernames = _people(launch)
+    rep_of_territory = {
+        row.territory_id: usernames[row.rep_id] for row in launch.reps.itertuples(index=False)
+    }
+    step("organisation")
+    counts = org_load(
+        regions=[(r.region_id, r.name) for r in launch.regions.itertuples(index=False)],
+        people=people,
+        territories=[
+            TerritoryRow(t.territory_id, t.name, t.region_id, rep_of_territory.get(t.territory_id))
+            for t in launch.territories.itertuples(index=False)
+        ],
+        password=DEMO_PASSWORD,
+    )
+    step("products")
+    for p in launch.products.itertuples(index=False):
+        Product.objects.get_or_create(
+            sku=p.sku,
+            defaults={
+                "name": p.name,
+                "strength_mg": float(p.strength_mg),
+                "tablets_per_pack": int(p.tablets_per_pack),
+                "list_price": round(float(p.list_price), 2),
+                "treatment_months_per_pack": float(p.treatment_months_per_pack),
+            },
+        )
+    step("clinics")
+    counts["clinics"] = clinics_bulk_load(
+        rows=(
+            ClinicRow(
+                code=c.clinic_id,
+                name=c.name,
+                address=c.address,
+                city=c.city,
+                region_code=c.region_id,
+                territory_code=c.territory_id,
+                segment=c.segment,
+                n_vets=int(c.n_vets),
+                patient_volume=int(c.patient_volume),
+                potential=float(c.potential),
+            )
+            for c in launch.clinics.itertuples(index=False)
+        )
+    )
+    step("vets")
+    counts["vets"] = vets_bulk_load(
+        rows=(
+            VetRow(
+                code=v.vet_id,
+                clinic_code=v.clinic_id,
+                first_name=v.first_name,
+                last_name=v.last_name,
+                role=v.role,
+                consent_to_contact=bool(v.consent_to_contact),
+            )
+            for v in launch.vets.itertuples(index=False)
+        )
+    )
+    step("customer trainings")
+    attendance: dict[str, list[tuple[str, float | None, float | None]]] = {}
+    for a in launch.training_attendance.itertuples(index=False):
+        attendance.setdefault(a.training_id, []).append(
+            (a.vet_id, _score(a.pre_score), _score(a.post_score))
+        )
+    counts["customer_trainings"] = trainings_bulk_load(
+        rows=(
+            TrainingRow(
+                code=t.training_id,
+                clinic_code=t.clinic_id,
+                date=_date(t.date),  # type: ignore[arg-type]
+                format=t.format,
+                rep_username=usernames[t.rep_id],
+                field_vet_username=usernames.get(t.field_vet_id)
+                if isinstance(t.field_vet_id, str)
+                else None,
+                attendees=attendance.get(t.training_id, ()),
+            )
+            for t in launch.customer_trainings.itertuples(index=False)
+        )
+    )
+    return counts
+
+
+def _score(value: object) -> float | None:
+    return None if pd.isna(value) else float(value)  # type: ignore[arg-type]

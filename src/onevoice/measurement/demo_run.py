@@ -1,0 +1,52 @@
+"""What ``onevoice demo`` does once Django is set up: simulate, load, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from onevoice.analytics.simulate import SimulationParams, simulate_launch
+from onevoice.measurement.demo_load import DemoLogins, demo_is_loaded, demo_load, demo_logins
+
+Progress = Callable[[str, int, int], None]
+LOAD_STEPS = ("organisation", "products", "clinics", "vets", "customer trainings")
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    logins: DemoLogins
+    summary: str
+
+
+def demo_prepare(
+    *, n_clinics: int = 2000, seed: int | None = None, step: Progress = lambda *_: None
+) -> DemoOutcome:
+    """Load the simulated launch unless this data directory already holds it.
+
+    A directory that is already loaded is left exactly as it is, whatever ``n_clinics``
+    and ``seed`` say: the demo never duplicates nor replaces data.
+    """
+    total = len(LOAD_STEPS) + 1
+    params = SimulationParams(n_clinics=n_clinics, **({"seed": seed} if seed is not None else {}))
+    step("Simulating the launch", 0, total)
+    launch = simulate_launch(params)
+    if demo_is_loaded():
+        return DemoOutcome(
+            logins=demo_logins(launch),
+            summary="The data directory already holds the demo; nothing was added.",
+        )
+    done = 1
+
+    def load_step(label: str) -> None:
+        nonlocal done
+        step(f"Loading {label}", done, total)
+        done += 1
+
+    counts = demo_load(launch, step=load_step)
+    step("Done", total, total)
+    summary = (
+        f"Loaded the simulated launch: {counts.get('clinics', 0):,} clinics, "
+        f"{counts.get('vets', 0):,} vets, {counts.get('users', 0)} users, "
+        f"{counts.get('customer_trainings', 0):,} customer trainings."
+    )
+    return DemoOutcome(logins=demo_logins(launch), summary=summary)
