@@ -28,6 +28,7 @@ ONEVOICE_HOME = data_home()
 MEDIA_ROOT = ONEVOICE_HOME / "media"
 SALES_DATASET_DIR = ONEVOICE_HOME / "sales"
 STATIC_ROOT = ONEVOICE_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 
 SECRET_KEY = os.environ.get("ONEVOICE_SECRET_KEY") or secret_key(ONEVOICE_HOME)
 DEBUG = _flag("ONEVOICE_DEBUG")

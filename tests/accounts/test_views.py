@@ -1,0 +1,122 @@
+import pytest
+from django.urls import reverse
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import ApiToken
+from onevoice.field.models import Clinic
+
+HEADLINES = {
+    Role.MARKETING: "The launch campaign",
+    Role.SALES_MANAGER: "Your team",
+    Role.SALES_REP: "Your territory",
+    Role.FIELD_VET: "Customer trainings you co-delivered",
+    Role.REVIEWER: "Claims and assets to review",
+    Role.ANALYST: "Sales data and measurement",
+    Role.ADMIN: "Users and territories",
+}
+
+
+def test_home_redirects_anonymous_to_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_login_lands_each_role_on_its_home_page(client, org, role):
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": role.value, "password": org.password},
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert HEADLINES[role] in html
+    assert f'data-role="{role.value}"' in html
+    assert role.label in html
+
+
+def test_wrong_password_stays_on_login_with_message(client, org):
+    response = client.post(
+        reverse("accounts:login"), {"username": "marketing", "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "didn't match. Please try again." in response.content.decode()
+
+
+def test_rep_home_lists_own_untrained_clinics_only(client, org):
+    Clinic.objects.create(
+        code="C1",
+        name="Own Clinic",
+        region=org.north,
+        territory=org.territory_own,
+        segment="independent_small",
+        potential=9,
+    )
+    Clinic.objects.create(
+        code="C2",
+        name="Other Clinic",
+        region=org.south,
+        territory=org.territory_other,
+        segment="independent_small",
+        potential=99,
+    )
+    client.force_login(org.users[Role.SALES_REP])
+    html = client.get(reverse("home")).content.decode()
+    assert "Own Clinic" in html
+    assert "Other Clinic" not in html
+
+
+def test_head_office_home_shows_no_made_up_numbers(client, org):
+    client.force_login(org.users[Role.MARKETING])
+    html = client.get(reverse("home")).content.decode()
+    assert "not available yet" in html
+
+
+def test_logout_requires_post_and_ends_session(client, org):
+    client.force_login(org.users[Role.ANALYST])
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_password_change_enforces_validators(client, org):
+    user = org.users[Role.SALES_REP]
+    client.force_login(user)
+    url = reverse("accounts:password_change")
+    weak = {"old_password": org.password, "new_password1": "12345", "new_password2": "12345"}
+    assert client.post(url, weak).status_code == 200
+    strong = {
+        "old_password": org.password,
+        "new_password1": "a-much-better-phrase",
+        "new_password2": "a-much-better-phrase",
+    }
+    assert client.post(url, strong).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-much-better-phrase")
+
+
+def test_token_page_creates_shows_once_and_revokes(client, org):
+    user = org.users[Role.ANALYST]
+    client.force_login(user)
+    html = client.post(reverse("accounts:token_create"), {"name": "nightly"}).content.decode()
+    token = ApiToken.objects.get(user=user)
+    assert 'data-testid="new-token"' in html and token.prefix in html
+    assert "ov_" in html
+    assert "ov_" not in client.get(reverse("accounts:tokens")).content.decode().replace(
+        token.prefix, ""
+    )
+    client.post(reverse("accounts:token_revoke", args=[token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_cannot_revoke_someone_elses_token(client, org):
+    from onevoice.accounts.services import api_token_create
+
+    token, _ = api_token_create(user=org.users[Role.MARKETING], name="theirs")
+    client.force_login(org.users[Role.ANALYST])
+    response = client.post(reverse("accounts:token_revoke", args=[token.pk]))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
