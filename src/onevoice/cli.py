@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from onevoice.commands.server import demo, serve
-from onevoice.commands.users import createuser
+from onevoice.commands.users import createuser, manage
 
 app = typer.Typer(
     name="onevoice",
@@ -16,6 +16,9 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(serve)
 app.command()(createuser)
+app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)(manage)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from onevoice.accounts.choices import Role
@@ -49,18 +50,24 @@ def org_load(
         by_code[code] = region
         created["regions"] += new
     existing_users = set(User.objects.values_list("username", flat=True))
+    new_ids = []
     for p in people:
         if p.username in existing_users:
             continue
-        user_create(
+        user = user_create(
             username=p.username,
-            password=password,
+            password=None,
             role=p.role,
             first_name=p.first_name,
             last_name=p.last_name,
             home_region=by_code.get(p.region_code) if p.region_code else None,
         )
+        new_ids.append(user.pk)
         created["users"] += 1
+    if password is not None and new_ids:
+        # One hash for all: hashing is deliberately slow (~0.3 s), and a load of many
+        # people with one initial password would otherwise spend most of its time here.
+        User.objects.filter(pk__in=new_ids).update(password=make_password(password))
     users = {u.username: u for u in User.objects.all()}
     teams: dict[str, Team] = {}
     for region in by_code.values():

@@ -28,9 +28,10 @@ def role_of(user: Any) -> Role | None:
     """Return the user's role, or None for anonymous users and users without one."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    cached = getattr(user, "_onevoice_role", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    # Pages ask several times per request; the role is cached on the user instance.
+    if "_onevoice_role" in user.__dict__:
+        cached: Role | None = user.__dict__["_onevoice_role"]
+        return cached
     role: Role | None = None
     if user.is_superuser:
         role = Role.ADMIN
@@ -46,6 +47,14 @@ def has_role(user: Any, roles: frozenset[Role] | set[Role] | tuple[Role, ...]) -
     """True when the user is active and holds one of ``roles``."""
     role = role_of(user)
     return role is not None and role in roles
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that passed ``role_required``."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(ERROR_ROLE_DENIED)
+    return user
 
 
 def role_required(*roles: Role) -> Callable[[ViewFunc], ViewFunc]:

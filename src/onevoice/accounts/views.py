@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from onevoice.accounts.choices import Role
 from onevoice.accounts.home import home_page_for
 from onevoice.accounts.models import ApiToken
-from onevoice.accounts.permissions import role_required
+from onevoice.accounts.permissions import request_user, role_required
 from onevoice.accounts.services import api_token_create, api_token_revoke
 
 ALL = tuple(Role)
@@ -18,13 +18,13 @@ ALL = tuple(Role)
 
 @role_required(*ALL)
 def home(request: HttpRequest) -> HttpResponse:
-    page = home_page_for(user=request.user)  # type: ignore[arg-type]
+    page = home_page_for(user=request_user(request))
     return render(request, "accounts/home.html", {"page": page})
 
 
 @role_required(*ALL)
 def token_list(request: HttpRequest) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user=request.user)
+    tokens = ApiToken.objects.filter(user=request_user(request))
     return render(request, "accounts/tokens.html", {"tokens": tokens})
 
 
@@ -32,8 +32,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ALL)
 def token_create(request: HttpRequest) -> HttpResponse:
     name = (request.POST.get("name") or "").strip()[:100] or "API token"
-    _, key = api_token_create(user=request.user, name=name)  # type: ignore[arg-type]
-    tokens = ApiToken.objects.filter(user=request.user)
+    _, key = api_token_create(user=request_user(request), name=name)
+    tokens = ApiToken.objects.filter(user=request_user(request))
     return render(request, "accounts/tokens.html", {"tokens": tokens, "new_key": key})
 
 
@@ -41,7 +41,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @role_required(*ALL)
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     # Filtering by owner makes another user's token a 404, not a revocation.
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
+    token = get_object_or_404(ApiToken, pk=pk, user=request_user(request))
+    api_token_revoke(token=token, actor=request_user(request))
     messages.success(request, f"Token {token.name} revoked.")
     return redirect("accounts:tokens")

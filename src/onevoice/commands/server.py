@@ -29,7 +29,7 @@ def serve_wsgi(*, host: str, port: int, workers: int, threads: int) -> None:
 
     from onevoice.config.wsgi import application
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": f"{host}:{port}",

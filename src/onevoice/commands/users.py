@@ -57,3 +57,14 @@ def createuser(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"Created {user.username} ({role}).")
+
+
+def manage(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option("--home", help="Data directory.")] = None,
+) -> None:
+    """Run a Django management command, e.g. `onevoice manage check --deploy`."""
+    django_start(home)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["onevoice manage", *ctx.args])

@@ -90,7 +90,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": ONEVOICE_HOME / "onevoice.sqlite3",
+            "NAME": str(ONEVOICE_HOME / "onevoice.sqlite3"),
             "OPTIONS": {
                 # WAL lets pages read while an import writes; IMMEDIATE avoids the
                 # "database is locked" upgrade deadlock between two writers.

@@ -8,10 +8,12 @@ second load finds everything present and adds nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from django.db import transaction
@@ -91,14 +93,14 @@ def _people(launch: SimulatedLaunch) -> tuple[list[PersonRow], dict[str, str]]:
 
 def demo_logins(launch: SimulatedLaunch) -> DemoLogins:
     people, _ = _people(launch)
-    by_role: dict[Role, str] = {}
+    first: dict[Role, str] = {}
     for p in people:
-        by_role.setdefault(p.role, p.username)
-    return DemoLogins(by_role=by_role)
+        first.setdefault(p.role, p.username)
+    return DemoLogins(by_role={role: first[role] for role in Role if role in first})
 
 
-def _date(value: object) -> object:
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+def _date(value: Any) -> dt.date:
+    return pd.Timestamp(value).date()
 
 
 @transaction.atomic
@@ -173,7 +175,7 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
             TrainingRow(
                 code=t.training_id,
                 clinic_code=t.clinic_id,
-                date=_date(t.date),  # type: ignore[arg-type]
+                date=_date(t.date),
                 format=t.format,
                 rep_username=usernames[t.rep_id],
                 field_vet_username=usernames.get(t.field_vet_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from onevoice.analytics.simulate import SimulationParams, simulate_launch
 from onevoice.measurement.demo_load import DemoLogins, demo_is_loaded, demo_load, demo_logins
@@ -27,7 +27,9 @@ def demo_prepare(
     and ``seed`` say: the demo never duplicates nor replaces data.
     """
     total = len(LOAD_STEPS) + 1
-    params = SimulationParams(n_clinics=n_clinics, **({"seed": seed} if seed is not None else {}))
+    params = SimulationParams(n_clinics=n_clinics)
+    if seed is not None:
+        params = replace(params, seed=seed)
     step("Simulating the launch", 0, total)
     launch = simulate_launch(params)
     if demo_is_loaded():
