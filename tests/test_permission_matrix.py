@@ -1,57 +1,42 @@
 """Every URL, requested as every role and anonymously, against one declared matrix.
 
-A URL pattern with no entry here fails ``test_every_url_is_in_the_matrix``: adding a page
-means deciding, in this table, who may open it. Django's admin site is covered by its
-own staff-and-model-permission checks; only its index is listed.
+Each app declares who may open its URLs in ``tests/<app>/url_matrix.py``; a URL pattern
+with no entry there fails ``test_every_url_is_in_the_matrix``: adding a page means
+deciding who may open it. Django's admin site is covered by its own staff-and-model-
+permission checks; only its index is listed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+import tests
 from onevoice.accounts.choices import Role
+from tests.url_matrix import ANON, Entry
 
-ANON = "anonymous"
 ALL_ROLES = tuple(Role)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """Expected status per requester; ``roles`` applies to every role not in ``only``."""
-
-    method: str
-    anonymous: int
-    roles: int
-    only: dict[str, int] = field(default_factory=dict)
-    kwargs: dict[str, object] = field(default_factory=dict)
-    data: dict[str, str] = field(default_factory=dict)
-
-    def expected(self, who: str) -> int:
-        if who == ANON:
-            return self.anonymous
-        return self.only.get(who, self.roles)
+def _collect() -> dict[str, Entry]:
+    matrix: dict[str, Entry] = {}
+    for pkg in pkgutil.iter_modules(tests.__path__):
+        if not pkg.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"tests.{pkg.name}.url_matrix")
+        except ModuleNotFoundError:
+            continue
+        overlap = set(matrix) & set(module.MATRIX)
+        assert not overlap, f"declared twice: {overlap}"
+        matrix.update(module.MATRIX)
+    return matrix
 
 
-# 302 for an anonymous page request is the redirect to the login page.
-MATRIX: dict[str, Entry] = {
-    "home": Entry("GET", 302, 200),
-    "accounts:login": Entry("GET", 200, 302),
-    "accounts:logout": Entry("POST", 302, 302),
-    "accounts:password_change": Entry("GET", 302, 200),
-    "accounts:password_change_done": Entry("GET", 302, 200),
-    "accounts:tokens": Entry("GET", 302, 200),
-    "accounts:token_create": Entry("POST", 302, 200, data={"name": "matrix"}),
-    # Revoking a token that is not yours is a 404; see test_views for your own.
-    "accounts:token_revoke": Entry("POST", 302, 404, kwargs={"pk": 999_999}),
-    "api:openapi-json": Entry("GET", 200, 200),
-    "api:openapi-view": Entry("GET", 200, 200),
-    "api:me": Entry("GET", 401, 200),
-    "api:api-root": Entry("GET", 404, 404),
-    "admin:index": Entry("GET", 302, 302, only={Role.ADMIN.value: 200}),
-}
+MATRIX = _collect()
 
 
 def _names(resolver: URLResolver, prefix: str = "") -> list[str]:
@@ -79,17 +64,17 @@ def test_url_access(client, org, name, who):
     entry = MATRIX[name]
     if who != ANON:
         client.force_login(org.users[Role(who)])
-    url = reverse(name, kwargs=entry.kwargs or None)
+    url = reverse(name, kwargs=entry.url_kwargs(org) or None)
     response = client.generic(
         entry.method,
         url,
-        data=_encode(entry.data),
+        data=_encode(entry.post_data(org)),
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == entry.expected(who), (name, who)
 
 
-def _encode(data: dict[str, str]) -> str:
+def _encode(data: dict[str, object]) -> str:
     from urllib.parse import urlencode
 
     return urlencode(data)

@@ -34,7 +34,8 @@ def test_user_create_gives_one_role_and_audits_it(db):
     assert user.check_password("a-long-password")
     assert not user.is_staff
     event = AuditEvent.objects.get(action="user.create")
-    assert event.object_repr == "mia" and event.after == {"role": "sales_rep"}
+    assert event.object_repr == "mia"
+    assert event.after == {"role": "sales_rep"}
 
 
 def test_user_create_refuses_unknown_role_and_duplicate_name(db):
@@ -42,7 +43,7 @@ def test_user_create_refuses_unknown_role_and_duplicate_name(db):
         user_create(username="x", password="p", role="sales")
     assert ERROR_UNKNOWN_ROLE.startswith("Unknown role")
     user_create(username="x", password="p", role=Role.ANALYST)
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(ValueError, match="already exists") as exc:
         user_create(username="x", password="p", role=Role.ANALYST)
     assert str(exc.value) == ERROR_USERNAME_TAKEN.format(username="x")
 
@@ -55,13 +56,15 @@ def test_admin_role_is_staff_and_role_change_is_audited(db):
     # role_of caches on the instance; a fresh instance sees the new role.
     assert role_of(type(user).objects.get(pk=user.pk)) == Role.ADMIN
     event = AuditEvent.objects.get(action="user.role")
-    assert event.before == {"roles": ["analyst"]} and event.after == {"role": "admin"}
+    assert event.before == {"roles": ["analyst"]}
+    assert event.after == {"role": "admin"}
 
 
 def test_api_token_works_until_revoked_and_only_hash_is_stored(db):
     user = user_create(username="ana", password="p", role=Role.ANALYST)
     token, key = api_token_create(user=user, name="script")
-    assert key not in token.key_hash and token.prefix == key[:8]
+    assert key not in token.key_hash
+    assert token.prefix == key[:8]
     assert api_token_user(key=key) == user
     api_token_revoke(token=token, actor=user)
     assert api_token_user(key=key) is None

@@ -1,8 +1,11 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import ApiToken
+from onevoice.accounts.services import hash_token
 from onevoice.field.models import Clinic
 
 HEADLINES = {
@@ -101,11 +104,11 @@ def test_token_page_creates_shows_once_and_revokes(client, org):
     client.force_login(user)
     html = client.post(reverse("accounts:token_create"), {"name": "nightly"}).content.decode()
     token = ApiToken.objects.get(user=user)
-    assert 'data-testid="new-token"' in html and token.prefix in html
-    assert "ov_" in html
-    assert "ov_" not in client.get(reverse("accounts:tokens")).content.decode().replace(
-        token.prefix, ""
-    )
+    assert 'data-testid="new-token"' in html
+    assert token.prefix in html
+    key = re.search(r'data-testid="new-token">(ov_[^<]+)<', html).group(1)
+    assert token.key_hash == hash_token(key)
+    assert key not in client.get(reverse("accounts:tokens")).content.decode()
     client.post(reverse("accounts:token_revoke", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked_at is not None

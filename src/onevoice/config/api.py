@@ -7,7 +7,12 @@ apply the same permission functions as the pages.
 from ninja import NinjaAPI
 
 from onevoice.accounts.api import router as accounts_router
+from onevoice.campaigns.api import router as campaigns_router
+from onevoice.clinical.api import router as clinical_router
 from onevoice.config.api_auth import SessionAuth, TokenAuth
+from onevoice.field.api import router as field_router
+from onevoice.measurement.api import router as measurement_router
+from onevoice.training.api import router as training_router
 
 api = NinjaAPI(
     title="OneVoice API",
@@ -17,3 +22,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("", accounts_router)
+api.add_router("/campaigns", campaigns_router)
+api.add_router("/training", training_router)
+api.add_router("/field", field_router)
+api.add_router("/clinical", clinical_router)
+api.add_router("/measurement", measurement_router)

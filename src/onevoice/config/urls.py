@@ -9,6 +9,11 @@ admin.site.site_header = "OneVoice administration"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("onevoice.accounts.urls")),
+    path("campaigns/", include("onevoice.campaigns.urls")),
+    path("training/", include("onevoice.training.urls")),
+    path("field/", include("onevoice.field.urls")),
+    path("clinical/", include("onevoice.clinical.urls")),
+    path("measurement/", include("onevoice.measurement.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

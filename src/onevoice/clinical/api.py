@@ -1,0 +1,5 @@
+"""API endpoints of the clinical app (mounted at /api/clinical/)."""
+
+from ninja import Router
+
+router = Router(tags=["clinical"])

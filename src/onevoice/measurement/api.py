@@ -1,0 +1,5 @@
+"""API endpoints of the measurement app (mounted at /api/measurement/)."""
+
+from ninja import Router
+
+router = Router(tags=["measurement"])
