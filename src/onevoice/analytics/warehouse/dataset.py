@@ -1,0 +1,631 @@
+"""The sales dataset: an append-only Parquet dataset, one batch per import.
+
+Layout under the dataset root::
+
+    manifest.json                                   batches, their hashes and status
+    data/month=2024-03/batch=<batch_id>/part-0.parquet   stored rows, by month
+    quarantine/batch=<batch_id>/part-0.parquet      refused rows, original text + reason
+    staging/<batch_id>/                             an import in progress
+    .lock                                           one writer at a time
+
+An import is written to ``staging/`` and moved into ``data/`` only when complete; the
+batch becomes visible when ``manifest.json`` is atomically replaced with a version that
+lists it. Readers only read files of batches the manifest lists as active, so a crash
+at any point leaves what they see exactly as it was, and the next writer removes the
+leftovers. Data files are never rewritten: a rollback removes a whole batch.
+
+The Django ``measurement`` app mirrors each batch as a manifest row in the operational
+database from the :class:`ImportReport` that :meth:`SalesDataset.import_file` returns
+(and :meth:`SalesDataset.batches` lists them all); if its transaction fails after the
+import, it calls :meth:`SalesDataset.rollback`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from onevoice.analytics.warehouse.errors import UNKNOWN_BATCH, UnknownBatchError
+from onevoice.analytics.warehouse.mapping import ColumnMapping, resolve_columns
+from onevoice.analytics.warehouse.readers import (
+    FastPathUnavailable,
+    RawChunk,
+    SalesFileReader,
+    open_sales_file,
+)
+from onevoice.analytics.warehouse.report import ImportProgress, ImportReport
+from onevoice.analytics.warehouse.validation import (
+    DETAIL_DUPLICATE_IN_FILE,
+    DETAIL_DUPLICATE_STORED,
+    DUPLICATE_LINE,
+    STAGED_SCHEMA,
+    STORED_SCHEMA,
+    ChunkValidator,
+    ParseSettings,
+    Reference,
+    detect_settings,
+    reason_counts,
+)
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends import BaseBackend
+
+CANONICAL_EXPORT = ("clinic_id", "date", "sku", "units", "net_revenue", "currency")
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+ROWS_PER_GROUP = 1 << 20
+
+BATCH_NOT_ACTIVE = "batch {batch_id!r} was already rolled back on {when}"
+EXPORT_SUFFIX = "{file}: export writes .csv or .parquet files, not {suffix!r}"
+
+BatchStatus = Literal["active", "rolled_back"]
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """One import batch as the manifest records it."""
+
+    batch_id: str
+    source_name: str
+    content_hash: str
+    imported_at: str
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    reasons: dict[str, int] = field(default_factory=dict)
+    months: tuple[str, ...] = ()
+    status: BatchStatus = "active"
+    rolled_back_at: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> BatchInfo:
+        """Build from a manifest entry."""
+        return cls(**{**raw, "months": tuple(raw.get("months", ()))})
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest entry."""
+        out = asdict(self)
+        out["months"] = list(self.months)
+        return out
+
+
+@dataclass
+class _Staged:
+    """What a pass over the file produced in the staging directory."""
+
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_quarantined: int = 0
+    reasons: list[dict[str, int]] = field(default_factory=list)
+    hashes: list[np.ndarray] = field(default_factory=list)
+    source_rows: list[np.ndarray] = field(default_factory=list)
+    quarantine_writer: pq.ParquetWriter | None = None
+    validator: ChunkValidator | None = None
+    content_hash: str = ""
+
+
+class SalesDataset:
+    """Append-only Parquet dataset of sales rows, with a manifest of import batches.
+
+    Parameters
+    ----------
+    root
+        Folder holding the dataset; created on first import.
+    clock
+        Returns the current aware datetime; tests pass a fixed one.
+    """
+
+    def __init__(self, root: str | Path, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.root = Path(root)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    # -- reading -----------------------------------------------------------------
+
+    def batches(self, *, include_rolled_back: bool = True) -> list[BatchInfo]:
+        """Every batch in import order (optionally only the active ones)."""
+        found = self._read_manifest()
+        return [b for b in found if include_rolled_back or b.status == "active"]
+
+    def batch(self, batch_id: str) -> BatchInfo:
+        """One batch by id; raises UnknownBatchError."""
+        for b in self._read_manifest():
+            if b.batch_id == batch_id:
+                return b
+        raise UnknownBatchError(UNKNOWN_BATCH.format(batch_id=batch_id, root=self.root))
+
+    def files(self) -> list[Path]:
+        """Parquet files of the active batches, month by month."""
+        active = {b.batch_id for b in self.batches(include_rolled_back=False)}
+        data = self.root / "data"
+        if not active or not data.is_dir():
+            return []
+        return sorted(
+            f
+            for f in data.glob("month=*/batch=*/*.parquet")
+            if f.parent.name.removeprefix("batch=") in active
+        )
+
+    def to_arrow(self) -> pa.Table:
+        """All stored rows as one Arrow table (for modest sizes; queries use :meth:`table`)."""
+        files = self.files()
+        if not files:
+            return STORED_SCHEMA.empty_table()
+        return pads.dataset(
+            [str(f) for f in files], schema=STORED_SCHEMA, format="parquet"
+        ).to_table()
+
+    def table(self, con: BaseBackend | None = None) -> ir.Table:
+        """The stored rows as an Ibis table on ``con`` (default: :func:`engine.connect`)."""
+        from onevoice.analytics.warehouse.engine import connect, read_parquet_files
+
+        return read_parquet_files(
+            con if con is not None else connect(), self.files(), STORED_SCHEMA
+        )
+
+    def quarantine(self, batch_id: str) -> pd.DataFrame:
+        """Refused rows of a batch: the file's columns as text, then ``_source_row``,
+        ``_reason``, ``_detail`` and ``_raw_line`` (the line as read, for rows whose
+        fields did not line up with the header)."""
+        self.batch(batch_id)
+        folder = self.root / "quarantine" / f"batch={batch_id}"
+        parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        if not parts:
+            return pd.DataFrame(columns=["_source_row", "_reason", "_detail", "_raw_line"])
+        table = pa.concat_tables(pq.read_table(p) for p in parts)
+        return table.sort_by("_source_row").to_pandas()
+
+    def export_quarantine(self, batch_id: str, path: str | Path) -> Path:
+        """Write a batch's refused rows to CSV or Parquet, ready to correct and re-import.
+
+        The file keeps the original header, so the same mapping reads it back; the
+        ``_``-prefixed columns explain each row and are ignored on re-import.
+        """
+        path = Path(path)
+        frame = self.quarantine(batch_id)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            raise ValueError(EXPORT_SUFFIX.format(file=path, suffix=suffix))
+        return path
+
+    def export(self, path: str | Path) -> int:
+        """Write the stored sales in canonical columns to ``path`` (.csv or .parquet).
+
+        Streams month by month, so memory stays bounded. Returns the number of rows.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise ValueError(EXPORT_SUFFIX.format(file=path, suffix=suffix))
+        schema = pa.schema([STORED_SCHEMA.field(c) for c in CANONICAL_EXPORT])
+        files = self.files()
+        rows = 0
+        writer: pq.ParquetWriter | pacsv.CSVWriter
+        writer = (
+            pq.ParquetWriter(path, schema)
+            if suffix == ".parquet"
+            else pacsv.CSVWriter(path, schema)
+        )
+        with writer:
+            if files:
+                dataset = pads.dataset(
+                    [str(f) for f in files], schema=STORED_SCHEMA, format="parquet"
+                )
+                for batch in dataset.to_batches(columns=list(CANONICAL_EXPORT)):
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+        return rows
+
+    # -- writing -----------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: str | Path,
+        *,
+        reference: Reference,
+        mapping: ColumnMapping | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Validate a sales file and store its accepted rows as one new batch.
+
+        Rows that fail validation go to the batch's quarantine with their reason. A file
+        whose content was already imported in an active batch stores nothing and the
+        report names that batch in ``duplicate_of``. A file that cannot be read, or lacks
+        a required column, raises :class:`ImportRefused` and stores nothing.
+        """
+        path = Path(path)
+        mapping = mapping or ColumnMapping()
+        with self._locked():
+            self._recover()
+            batch_id = self._new_batch_id()
+            stage = self.root / "staging" / batch_id
+            staged: _Staged | None = None
+            try:
+                staged, reader = self._stage_file(
+                    path, mapping, reference, batch_id, stage, on_progress
+                )
+                duplicate_of = self._active_with_hash(staged.content_hash)
+                if duplicate_of is not None:
+                    return ImportReport(
+                        batch_id=None,
+                        rows_read=0,
+                        rows_stored=0,
+                        rows_quarantined=0,
+                        duplicate_of=duplicate_of,
+                        source_name=path.name,
+                        content_hash=staged.content_hash,
+                    )
+                self._remove_duplicates(staged, reader, stage, path.name)
+                return self._commit(staged, batch_id, stage, path.name)
+            finally:
+                self._close(staged)
+                shutil.rmtree(stage, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    (self.root / "staging").rmdir()
+
+    def rollback(self, batch_id: str) -> BatchInfo:
+        """Remove a batch's rows from the dataset; the manifest keeps it as rolled back."""
+        with self._locked():
+            self._recover()
+            batches = self._read_manifest()
+            for i, b in enumerate(batches):
+                if b.batch_id != batch_id:
+                    continue
+                if b.status != "active":
+                    raise UnknownBatchError(
+                        BATCH_NOT_ACTIVE.format(batch_id=batch_id, when=b.rolled_back_at)
+                    )
+                batches[i] = replace(
+                    b, status="rolled_back", rolled_back_at=self._clock().isoformat()
+                )
+                self._write_manifest(batches)
+                self._remove_batch_files(batch_id)
+                return batches[i]
+        raise UnknownBatchError(UNKNOWN_BATCH.format(batch_id=batch_id, root=self.root))
+
+    # -- import internals --------------------------------------------------------
+
+    def _stage_file(
+        self,
+        path: Path,
+        mapping: ColumnMapping,
+        reference: Reference,
+        batch_id: str,
+        stage: Path,
+        on_progress: ProgressCallback | None,
+    ) -> tuple[_Staged, SalesFileReader]:
+        reader = open_sales_file(path, mapping)
+        columns = resolve_columns(reader.header, mapping, path.name)
+        try:
+            staged = self._stage_pass(
+                reader, columns, mapping, reference, batch_id, stage, on_progress
+            )
+        except FastPathUnavailable:
+            shutil.rmtree(stage, ignore_errors=True)
+            reader = open_sales_file(path, mapping, exact=True)
+            staged = self._stage_pass(
+                reader, columns, mapping, reference, batch_id, stage, on_progress
+            )
+        staged.content_hash = reader.content_hash()
+        return staged, reader
+
+    def _stage_pass(
+        self,
+        reader: SalesFileReader,
+        columns: dict[str, str],
+        mapping: ColumnMapping,
+        reference: Reference,
+        batch_id: str,
+        stage: Path,
+        on_progress: ProgressCallback | None,
+    ) -> _Staged:
+        stage.mkdir(parents=True, exist_ok=True)
+        (stage / "quarantine").mkdir()
+        staged = _Staged()
+        delimiter = getattr(getattr(reader, "dialect", None), "delimiter", ",")
+
+        def make_validator(settings: ParseSettings) -> ChunkValidator:
+            return ChunkValidator(
+                file=reader.path.name,
+                columns=columns,
+                source_columns=reader.column_names,
+                mapping=mapping,
+                reference=reference,
+                settings=settings,
+                batch_id=batch_id,
+            )
+
+        def good_batches(chunks: Iterator[RawChunk]) -> Iterator[pa.RecordBatch]:
+            for chunk in chunks:
+                if staged.validator is None:
+                    settings = detect_settings(chunk, columns, mapping, reference, delimiter)
+                    staged.validator = make_validator(settings)
+                result = staged.validator.validate(chunk)
+                staged.rows_read += chunk.num_rows + len(chunk.malformed)
+                staged.rows_stored += result.good.num_rows
+                staged.reasons.append(result.reasons)
+                if result.quarantine.num_rows:
+                    self._write_quarantine(stage, staged, result.quarantine)
+                staged.hashes.append(result.key_hash)
+                staged.source_rows.append(result.good.column("source_row").to_numpy())
+                if on_progress is not None:
+                    on_progress(
+                        ImportProgress(staged.rows_read, chunk.bytes_read, reader.total_bytes)
+                    )
+                if result.good.num_rows:
+                    yield result.good
+
+        try:
+            self._write_staged(good_batches(reader.chunks()), stage)
+        except BaseException:
+            self._close(staged)
+            raise
+        if staged.validator is None:
+            staged.validator = make_validator(ParseSettings())
+        if on_progress is not None:
+            on_progress(ImportProgress(staged.rows_read, reader.total_bytes, reader.total_bytes))
+        return staged
+
+    @staticmethod
+    def _write_staged(batches: Iterator[pa.RecordBatch], stage: Path) -> None:
+        pads.write_dataset(
+            batches,
+            stage / "data",
+            schema=STAGED_SCHEMA,
+            format="parquet",
+            partitioning=pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive"),
+            basename_template="part-{i}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            max_rows_per_group=ROWS_PER_GROUP,
+            min_rows_per_group=min(ROWS_PER_GROUP, 1 << 17),
+        )
+
+    @staticmethod
+    def _write_quarantine(stage: Path, staged: _Staged, table: pa.Table) -> None:
+        if staged.quarantine_writer is None:
+            staged.quarantine_writer = pq.ParquetWriter(
+                stage / "quarantine" / "part-0.parquet", table.schema
+            )
+        staged.quarantine_writer.write_table(table)
+        staged.rows_quarantined += table.num_rows
+
+    def _remove_duplicates(
+        self, staged: _Staged, reader: SalesFileReader, stage: Path, file: str
+    ) -> None:
+        """Move repeated lines (within the file or of stored batches) to the quarantine."""
+        details = self._duplicates_in_file(staged, stage, file)
+        details.update(self._duplicates_of_stored(stage, file, exclude=set(details)))
+        if not details or staged.validator is None:
+            return
+        dup_rows = pa.array(sorted(details), pa.int64())
+        for month_dir in sorted((stage / "data").glob("month=*")):
+            for part in sorted(month_dir.glob("*.parquet")):
+                table = pq.read_table(part, schema=STORED_SCHEMA)
+                keep = pa.compute.invert(pa.compute.is_in(table["source_row"], value_set=dup_rows))
+                kept = table.filter(keep)
+                if kept.num_rows == table.num_rows:
+                    continue
+                part.unlink()
+                if kept.num_rows:
+                    pq.write_table(kept, part, row_group_size=ROWS_PER_GROUP)
+            if not any(month_dir.iterdir()):
+                month_dir.rmdir()
+        # The stored rows are typed; the quarantine wants the text as it was, so the few
+        # duplicate rows are picked out of a second pass over the file.
+        for chunk in reader.chunks():
+            wanted = pa.compute.is_in(chunk.source_row, value_set=dup_rows)
+            if not pa.compute.any(wanted).as_py():
+                continue
+            raw = pa.table(
+                {
+                    **{n: pa.compute.filter(chunk.columns[n], wanted) for n in reader.column_names},
+                    "_source_row": pa.compute.filter(chunk.source_row, wanted),
+                }
+            )
+            self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))
+        staged.rows_stored -= len(details)
+        staged.reasons.append({DUPLICATE_LINE: len(details)})
+
+    def _duplicates_in_file(self, staged: _Staged, stage: Path, file: str) -> dict[int, str]:
+        if not staged.hashes:
+            return {}
+        hashes = np.concatenate(staged.hashes)
+        if len(hashes) < 2:
+            return {}
+        candidates = pd.Series(hashes).duplicated(keep=False).to_numpy()
+        if not candidates.any():
+            return {}
+        rows = np.concatenate(staged.source_rows)[candidates]
+        table = pads.dataset(str(stage / "data"), schema=STORED_SCHEMA, format="parquet").to_table(
+            filter=pads.field("source_row").isin(pa.array(rows, pa.int64()))
+        )
+        frame = table.to_pandas().sort_values("source_row")
+        keys = ["clinic_id", "date", "sku", "units", "net_revenue", "currency"]
+        first = frame.groupby(keys, dropna=False, sort=False)["source_row"].transform("min")
+        repeated = frame[frame["source_row"] != first]
+        return {
+            int(r): DETAIL_DUPLICATE_IN_FILE.format(file=file, row=int(r), first=int(f))
+            for r, f in zip(repeated["source_row"], first[repeated.index], strict=True)
+        }
+
+    def _duplicates_of_stored(self, stage: Path, file: str, exclude: set[int]) -> dict[int, str]:
+        stored = self.files()
+        staged_months = {p.name for p in (stage / "data").glob("month=*")}
+        stored = [f for f in stored if f.parent.parent.name in staged_months]
+        if not stored:
+            return {}
+        new = [str(p) for p in sorted((stage / "data").glob("month=*/*.parquet"))]
+        con = duckdb.connect()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            found = con.execute(
+                """
+                SELECT n.source_row, min(s.batch_id)
+                FROM read_parquet($new) n
+                JOIN read_parquet($stored) s
+                  ON n.clinic_id = s.clinic_id AND n.date = s.date AND n.sku = s.sku
+                 AND n.units = s.units
+                 AND n.net_revenue IS NOT DISTINCT FROM s.net_revenue
+                 AND n.currency IS NOT DISTINCT FROM s.currency
+                GROUP BY n.source_row
+                """,
+                {"new": new, "stored": [str(p) for p in stored]},
+            ).fetchall()
+        finally:
+            con.close()
+        return {
+            int(row): DETAIL_DUPLICATE_STORED.format(file=file, row=int(row), batch=batch)
+            for row, batch in found
+            if int(row) not in exclude
+        }
+
+    def _commit(
+        self, staged: _Staged, batch_id: str, stage: Path, source_name: str
+    ) -> ImportReport:
+        months = sorted(p.name.removeprefix("month=") for p in (stage / "data").glob("month=*"))
+        reasons = reason_counts(staged.reasons)
+        for month in months:
+            target = self.root / "data" / f"month={month}"
+            target.mkdir(parents=True, exist_ok=True)
+            self._move(stage / "data" / f"month={month}", target / f"batch={batch_id}")
+        if staged.quarantine_writer is not None:
+            staged.quarantine_writer.close()
+            staged.quarantine_writer = None
+            (self.root / "quarantine").mkdir(parents=True, exist_ok=True)
+            self._move(stage / "quarantine", self.root / "quarantine" / f"batch={batch_id}")
+        info = BatchInfo(
+            batch_id=batch_id,
+            source_name=source_name,
+            content_hash=staged.content_hash,
+            imported_at=self._clock().isoformat(),
+            rows_read=staged.rows_read,
+            rows_stored=staged.rows_stored,
+            rows_quarantined=staged.rows_quarantined,
+            reasons=reasons,
+            months=tuple(months),
+        )
+        # Writing the manifest is the commit: until it lands, readers do not see the batch.
+        self._write_manifest([*self._read_manifest(), info])
+        return ImportReport(
+            batch_id=batch_id,
+            rows_read=staged.rows_read,
+            rows_stored=staged.rows_stored,
+            rows_quarantined=staged.rows_quarantined,
+            reasons=reasons,
+            source_name=source_name,
+            content_hash=staged.content_hash,
+            months=tuple(months),
+        )
+
+    @staticmethod
+    def _close(staged: _Staged | None) -> None:
+        if staged is None:
+            return
+        if staged.quarantine_writer is not None:
+            staged.quarantine_writer.close()
+            staged.quarantine_writer = None
+        if staged.validator is not None:
+            staged.validator.close()
+
+    @staticmethod
+    def _move(source: Path, target: Path) -> None:
+        os.rename(source, target)
+
+    def _active_with_hash(self, content_hash: str) -> str | None:
+        for b in self._read_manifest():
+            if b.status == "active" and b.content_hash == content_hash:
+                return b.batch_id
+        return None
+
+    def _new_batch_id(self) -> str:
+        # Sortable by import time; the random tail keeps ids unique within a second.
+        return f"{self._clock():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+    # -- manifest, locking, recovery --------------------------------------------
+
+    def _read_manifest(self) -> list[BatchInfo]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return []
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return [BatchInfo.from_json(b) for b in raw["batches"]]
+
+    def _write_manifest(self, batches: list[BatchInfo]) -> None:
+        payload = json.dumps(
+            {"format": MANIFEST_FORMAT, "batches": [b.to_json() for b in batches]}, indent=1
+        )
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".manifest-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.root / MANIFEST)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _recover(self) -> None:
+        """Remove what an interrupted import or rollback left behind (lock held)."""
+        shutil.rmtree(self.root / "staging", ignore_errors=True)
+        for leftover in self.root.glob(".manifest-*.json"):
+            leftover.unlink(missing_ok=True)
+        active = {b.batch_id for b in self._read_manifest() if b.status == "active"}
+        for folder in [
+            *self.root.glob("data/month=*/batch=*"),
+            *self.root.glob("quarantine/batch=*"),
+        ]:
+            if folder.name.removeprefix("batch=") not in active:
+                shutil.rmtree(folder, ignore_errors=True)
+        for month in self.root.glob("data/month=*"):
+            with contextlib.suppress(OSError):
+                month.rmdir()  # only succeeds when empty
+
+    def _remove_batch_files(self, batch_id: str) -> None:
+        for folder in [
+            *self.root.glob(f"data/month=*/batch={batch_id}"),
+            *self.root.glob(f"quarantine/batch={batch_id}"),
+        ]:
+            shutil.rmtree(folder, ignore_errors=True)
+        for month in self.root.glob("data/month=*"):
+            with contextlib.suppress(OSError):
+                month.rmdir()

@@ -1,0 +1,591 @@
+"""Row-level validation of sales records.
+
+Each refused row gets exactly one reason (the first that applies, in the order of
+:data:`REASONS`), so the reason counts add up to the rows quarantined. The checks are
+vectorised over a chunk with pyarrow; DuckDB parses the text that pyarrow's strict casts
+reject (trimmed values, other date formats, decimal commas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from onevoice.analytics.warehouse.mapping import ColumnMapping
+from onevoice.analytics.warehouse.products import ProductMaster
+from onevoice.analytics.warehouse.readers import RawChunk
+
+UNKNOWN_CLINIC = "unknown_clinic"
+UNKNOWN_SKU = "unknown_sku"
+UNPARSEABLE_DATE = "unparseable_date"
+DATE_OUT_OF_WINDOW = "date_out_of_window"
+NON_NUMERIC_UNITS = "non_numeric_units"
+NEGATIVE_UNITS = "negative_units"
+NON_NUMERIC_REVENUE = "non_numeric_revenue"
+DUPLICATE_LINE = "duplicate_line"
+MALFORMED_ROW = "malformed_row"
+
+#: Every reason a row can be refused for; a row gets the first that applies.
+REASONS: tuple[str, ...] = (
+    MALFORMED_ROW,
+    UNKNOWN_CLINIC,
+    UNKNOWN_SKU,
+    UNPARSEABLE_DATE,
+    DATE_OUT_OF_WINDOW,
+    NON_NUMERIC_UNITS,
+    NEGATIVE_UNITS,
+    NON_NUMERIC_REVENUE,
+    DUPLICATE_LINE,
+)
+
+DETAIL_UNKNOWN_CLINIC = "{file}: row {row}, column {column!r}: unknown clinic {value!r}"
+DETAIL_UNKNOWN_CLINIC_MAPPED = (
+    "{file}: row {row}, column {column!r}: distributor id {value!r} maps to {mapped!r}, "
+    "which is not a known clinic"
+)
+DETAIL_UNKNOWN_SKU = "{file}: row {row}, column {column!r}: unknown SKU {value!r}"
+DETAIL_UNPARSEABLE_DATE = (
+    "{file}: row {row}, column {column!r}: cannot read {value!r} as a date (format {fmt})"
+)
+DETAIL_DATE_OUT_OF_WINDOW = (
+    "{file}: row {row}, column {column!r}: date {value!r} is outside the plausible window "
+    "{earliest} to {latest}"
+)
+DETAIL_NON_NUMERIC_UNITS = "{file}: row {row}, column {column!r}: units {value!r} is not a number"
+DETAIL_NEGATIVE_UNITS = "{file}: row {row}, column {column!r}: units {value!r} is negative"
+DETAIL_NON_NUMERIC_REVENUE = (
+    "{file}: row {row}, column {column!r}: net revenue {value!r} is not a number"
+)
+DETAIL_DUPLICATE_IN_FILE = "{file}: row {row} repeats row {first} of the same file"
+DETAIL_DUPLICATE_STORED = "{file}: row {row} repeats a line already stored in batch {batch}"
+DETAIL_MALFORMED = "{file}: row {row} has {fields} field(s) but the header has {width}"
+
+ISO_DATE = "%Y-%m-%d"
+#: Date and period formats tried when the mapping names none, in order of preference.
+DATE_FORMATS: tuple[str, ...] = (
+    ISO_DATE,
+    "%d.%m.%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%d.%m.%y",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%Y-%m",
+    "%Y%m",
+    "%m/%Y",
+    "%m.%Y",
+    "%b %Y",
+    "%B %Y",
+    "%d %b %Y",
+)
+_SAMPLE = 2000
+_MONTH_BASE_YEAR = 1900
+_MONTH_LABELS = pa.array(
+    [f"{y:04d}-{m:02d}" for y in range(_MONTH_BASE_YEAR, 2200) for m in range(1, 13)], pa.string()
+)
+_TRIM = " \t\r\n\u00a0\u202f"
+# Thousands separators allowed in decimal-comma files: dot, space, no-break spaces.
+_NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+_NUMBER_COMMA = "[+-]?((\\d{1,3}([. \u00a0\u202f]\\d{3})+|\\d+)(,\\d*)?|,\\d+)"
+
+STORED_SCHEMA = pa.schema(
+    [
+        ("batch_id", pa.string()),
+        ("source_row", pa.int64()),
+        ("clinic_id", pa.string()),
+        ("date", pa.date32()),
+        ("sku", pa.string()),
+        ("units", pa.float64()),
+        ("net_revenue", pa.float64()),
+        ("currency", pa.string()),
+    ]
+)
+#: The stored columns plus the month partition key.
+STAGED_SCHEMA = STORED_SCHEMA.append(pa.field("month", pa.dictionary(pa.int32(), pa.string())))
+QUARANTINE_META = ("_source_row", "_reason", "_detail", "_raw_line")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the importer checks rows against; supplied by the caller (Django or a test).
+
+    Dates are plausible from ``history_years`` before ``now`` up to ``now`` itself.
+    """
+
+    clinic_ids: frozenset[str]
+    products: ProductMaster
+    now: dt.date
+    history_years: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clinic_ids", frozenset(self.clinic_ids))
+        if isinstance(self.now, dt.datetime):
+            object.__setattr__(self, "now", self.now.date())
+
+    @property
+    def earliest(self) -> dt.date:
+        """First plausible sales date."""
+        try:
+            return self.now.replace(year=self.now.year - self.history_years)
+        except ValueError:  # 29 February
+            return self.now.replace(year=self.now.year - self.history_years, day=28)
+
+    @property
+    def latest(self) -> dt.date:
+        """Last plausible sales date (sales cannot be dated in the future)."""
+        return self.now
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """How a file writes dates and numbers (from the mapping, else sniffed)."""
+
+    date_format: str = ISO_DATE
+    decimal: str = "."
+
+
+@dataclass
+class ValidatedChunk:
+    """Result of validating one chunk."""
+
+    good: pa.RecordBatch
+    quarantine: pa.Table
+    reasons: dict[str, int]
+    key_hash: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+
+
+def detect_settings(
+    chunk: RawChunk,
+    columns: dict[str, str],
+    mapping: ColumnMapping,
+    reference: Reference,
+    delimiter: str,
+) -> ParseSettings:
+    """Sniff the date format and decimal mark from the first chunk of a file.
+
+    The date format is the candidate that reads the most sample values as plausible
+    dates; ties go to the earlier format in :data:`DATE_FORMATS` (ISO, then day-first).
+    The decimal mark is a comma when more sample numbers use a decimal comma than a
+    decimal point, or, with no evidence either way, when fields are separated by ``;``.
+    """
+    date_format = mapping.date_format or _detect_date_format(
+        _sample(chunk.columns[columns["date"]]), reference
+    )
+    decimal = mapping.decimal
+    if decimal is None:
+        numbers = _sample(chunk.columns[columns["units"]])
+        if "net_revenue" in columns:
+            numbers += _sample(chunk.columns[columns["net_revenue"]])
+        comma = sum(bool(re.fullmatch(r"[+-]?[\d. ]*,\d+", v)) for v in numbers)
+        dot = sum(bool(re.fullmatch(r"[+-]?[\d, ]*\.\d+", v)) for v in numbers)
+        decimal = "," if comma > dot or (comma == dot and delimiter == ";") else "."
+    return ParseSettings(date_format=date_format, decimal=decimal)
+
+
+def _sample(column: pa.Array) -> list[str]:
+    values = [v.strip() for v in column.slice(0, _SAMPLE * 2).to_pylist() if v and v.strip()]
+    return values[:_SAMPLE]
+
+
+def _detect_date_format(values: list[str], reference: Reference) -> str:
+    if not values:
+        return ISO_DATE
+    con = duckdb.connect()
+    try:
+        sample = pa.table({"x": pa.array(values, pa.string())})
+        best, best_score = ISO_DATE, -1
+        for fmt in DATE_FORMATS:
+            parsed = _parse_dates_duckdb(con, sample["x"].combine_chunks(), fmt)
+            ok = pc.and_(
+                pc.greater_equal(parsed, pa.scalar(reference.earliest, pa.date32())),
+                pc.less_equal(parsed, pa.scalar(reference.latest, pa.date32())),
+            )
+            score = pc.sum(pc.cast(pc.fill_null(ok, False), pa.int64())).as_py() or 0
+            if score > best_score:
+                best, best_score = fmt, score
+        return best
+    finally:
+        con.close()
+
+
+def _parse_dates_duckdb(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.Array:
+    if fmt == ISO_DATE:
+        sql = "SELECT TRY_CAST(trim(x, $trim) AS DATE) AS d FROM chunk_text"
+        params = {"trim": _TRIM}
+    else:
+        sql = "SELECT TRY_STRPTIME(trim(x, $trim), $fmt)::DATE AS d FROM chunk_text"
+        params = {"trim": _TRIM, "fmt": fmt}
+    return _run(con, raw, sql, params)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, raw: pa.Array, sql: str, params: dict[str, str]
+) -> pa.Array:
+    """Run ``sql`` over ``raw`` registered as table ``chunk_text(x)``; return its one column."""
+    con.register("chunk_text", pa.table({"x": raw}))
+    try:
+        result = con.sql(sql, params=params).to_arrow_table()
+    finally:
+        con.unregister("chunk_text")
+    return result.column(0).combine_chunks()
+
+
+def parse_dates(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.Array:
+    """Parse text to date32; null where the text is not a valid date in ``fmt``."""
+    if fmt == ISO_DATE:
+        try:
+            return pc.cast(raw, pa.date32())  # strict and fast: the common case
+        except pa.ArrowInvalid:
+            pass
+    return _parse_dates_duckdb(con, raw, fmt)
+
+
+def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -> pa.Array:
+    """Parse text to float64; null where the text is not a finite number.
+
+    With ``decimal=","`` a dot, space or no-break space may separate thousands; with
+    ``"."`` a comma may. Anything else (``"1,5"`` in a decimal-point file) is not a number.
+    """
+    values: pa.Array | None = None
+    if decimal == ".":
+        try:
+            values = pc.cast(raw, pa.float64())
+        except pa.ArrowInvalid:
+            values = None
+    if values is None:
+        if decimal == ".":
+            sql = (
+                "SELECT CASE WHEN regexp_full_match(t, $pattern) "
+                "THEN TRY_CAST(replace(t, ',', '') AS DOUBLE) END AS v "
+                "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
+            )
+        else:
+            sql = (
+                "SELECT CASE WHEN regexp_full_match(t, $pattern) THEN TRY_CAST(replace("
+                "regexp_replace(t, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS DOUBLE) END AS v "
+                "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
+            )
+        pattern = _NUMBER_DOT if decimal == "." else _NUMBER_COMMA
+        values = _run(con, raw, sql, {"pattern": pattern, "trim": _TRIM})
+    # nan and inf parse as floats but are not quantities anyone sold.
+    return pc.if_else(pc.is_finite(values), values, pa.scalar(None, pa.float64()))
+
+
+class ChunkValidator:
+    """Validates chunks of one file against a :class:`Reference`."""
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        columns: dict[str, str],
+        source_columns: Sequence[str],
+        mapping: ColumnMapping,
+        reference: Reference,
+        settings: ParseSettings,
+        batch_id: str,
+    ) -> None:
+        self.file = file
+        self.columns = columns
+        self.source_columns = list(source_columns)
+        self.mapping = mapping
+        self.reference = reference
+        self.settings = settings
+        self.batch_id = batch_id
+        self._con = duckdb.connect()
+        self._clinics = pa.array(sorted(reference.clinic_ids), pa.string())
+        self._skus = pa.array(sorted(reference.products.skus), pa.string())
+        self._map_keys = pa.array(list(mapping.clinic_ids), pa.string())
+        self._map_values = pa.array(list(mapping.clinic_ids.values()), pa.string())
+        self._currencies: dict[str, int] = {}
+        self._earliest = pa.scalar(reference.earliest, pa.date32())
+        self._latest = pa.scalar(reference.latest, pa.date32())
+        self.quarantine_schema = pa.schema(
+            [pa.field(name, pa.string()) for name in self.source_columns]
+            + [
+                pa.field("_source_row", pa.int64()),
+                pa.field("_reason", pa.string()),
+                pa.field("_detail", pa.string()),
+                pa.field("_raw_line", pa.string()),
+            ]
+        )
+
+    def close(self) -> None:
+        """Release the DuckDB connection."""
+        self._con.close()
+
+    def _lookup(self, raw: pa.Array, value_set: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Index of each value in ``value_set`` (null if absent), trying trimmed text too."""
+        index = pc.index_in(raw, value_set=value_set)
+        if index.null_count:
+            # Stray spaces around ids are common in exports; retry those rows trimmed.
+            trimmed = pc.utf8_trim(raw, _TRIM)
+            index = pc.coalesce(index, pc.index_in(trimmed, value_set=value_set))
+            raw = pc.if_else(pc.is_valid(index), trimmed, raw)
+        return index, raw
+
+    def validate(self, chunk: RawChunk) -> ValidatedChunk:
+        """Split a chunk into stored rows (typed) and quarantined rows (original text)."""
+        cols = self.columns
+        raw_clinic = chunk.columns[cols["clinic_id"]]
+        mapped_clinic = raw_clinic
+        if len(self._map_keys):
+            pos = pc.index_in(pc.utf8_trim(raw_clinic, _TRIM), value_set=self._map_keys)
+            mapped_clinic = pc.coalesce(pc.take(self._map_values, pos), raw_clinic)
+        clinic_idx, clinic = self._lookup(mapped_clinic, self._clinics)
+        sku_idx, sku = self._lookup(chunk.columns[cols["sku"]], self._skus)
+        date = parse_dates(self._con, chunk.columns[cols["date"]], self.settings.date_format)
+        in_window = pc.and_(
+            pc.greater_equal(date, self._earliest), pc.less_equal(date, self._latest)
+        )
+        units = parse_numbers(self._con, chunk.columns[cols["units"]], self.settings.decimal)
+        n = chunk.num_rows
+        if "net_revenue" in cols:
+            raw_rev = chunk.columns[cols["net_revenue"]]
+            revenue = parse_numbers(self._con, raw_rev, self.settings.decimal)
+            blank = pc.equal(pc.utf8_trim(raw_rev, _TRIM), "")
+            bad_revenue = pc.and_(pc.is_null(revenue), pc.invert(blank))
+        else:
+            revenue = pa.nulls(n, pa.float64())
+            bad_revenue = pa.array(np.zeros(n, bool))
+        currency = self._currency(chunk, n)
+
+        failures = [
+            (UNKNOWN_CLINIC, pc.is_null(clinic_idx)),
+            (UNKNOWN_SKU, pc.is_null(sku_idx)),
+            (UNPARSEABLE_DATE, pc.is_null(date)),
+            (DATE_OUT_OF_WINDOW, pc.invert(pc.fill_null(in_window, True))),
+            (NON_NUMERIC_UNITS, pc.is_null(units)),
+            (NEGATIVE_UNITS, pc.fill_null(pc.less(units, 0.0), False)),
+            (NON_NUMERIC_REVENUE, bad_revenue),
+        ]
+        any_bad = failures[0][1]
+        for _, mask in failures[1:]:
+            any_bad = pc.or_(any_bad, mask)
+        good_mask = pc.invert(any_bad)
+        n_bad = n - (pc.sum(pc.cast(good_mask, pa.int64())).as_py() or 0)
+
+        good = pa.RecordBatch.from_arrays(
+            [
+                pa.repeat(pa.scalar(self.batch_id, pa.string()), n),
+                chunk.source_row,
+                clinic,
+                date,
+                sku,
+                units,
+                revenue,
+                currency,
+                month_labels(date),
+            ],
+            schema=STAGED_SCHEMA,
+        )
+        codes = [clinic_idx, sku_idx, date, units, revenue, currency]
+        if n_bad:
+            good = good.filter(good_mask)
+            codes = [pc.filter(c, good_mask) for c in codes]
+        key_hash = self._hash_keys(codes[:5], good.column("currency"))
+
+        reasons: dict[str, int] = {}
+        quarantined: list[pa.Table] = []
+        if n_bad:
+            quarantined.append(
+                self._quarantine_invalid(chunk, failures, any_bad, mapped_clinic, date, reasons)
+            )
+        if chunk.malformed:
+            reasons[MALFORMED_ROW] = len(chunk.malformed)
+            quarantined.append(self.malformed_rows(chunk))
+        quarantine = (
+            pa.concat_tables(quarantined) if quarantined else self.quarantine_schema.empty_table()
+        )
+        return ValidatedChunk(good=good, quarantine=quarantine, reasons=reasons, key_hash=key_hash)
+
+    def _currency(self, chunk: RawChunk, n: int) -> pa.Array:
+        default = (self.mapping.currency or "").strip().upper() or None
+        if "currency" in self.columns:
+            text = pc.utf8_upper(pc.utf8_trim(chunk.columns[self.columns["currency"]], _TRIM))
+            empty = pc.equal(text, "")
+            return pc.if_else(empty, pa.scalar(default, pa.string()), text)
+        return pa.array([default] * n, pa.string()) if default else pa.nulls(n, pa.string())
+
+    def _hash_keys(self, codes: list[pa.Array], currency: pa.Array) -> np.ndarray:
+        """64-bit hash of each stored row's key, to find repeated lines cheaply.
+
+        Equal keys give equal hashes; equal hashes are confirmed on the values before a
+        row is called a duplicate, so a collision costs time, never a wrong answer.
+        """
+        clinic_idx, sku_idx, date, units, revenue = codes
+        for value in pc.unique(currency).to_pylist():
+            self._currencies.setdefault(value or "", len(self._currencies))
+        cur_keys = pa.array(list(self._currencies), pa.string())
+        cur_idx = pc.index_in(pc.fill_null(currency, ""), value_set=cur_keys)
+        parts = [
+            np.asarray(clinic_idx.to_numpy(zero_copy_only=False), np.int64).view(np.uint64),
+            np.asarray(sku_idx.to_numpy(zero_copy_only=False), np.int64).view(np.uint64),
+            np.asarray(pc.cast(date, pa.int32()).to_numpy(zero_copy_only=False), np.int64).view(
+                np.uint64
+            ),
+            np.asarray(units.to_numpy(zero_copy_only=False), np.float64).view(np.uint64),
+            np.asarray(
+                pc.fill_null(revenue, np.nan).to_numpy(zero_copy_only=False), np.float64
+            ).view(np.uint64),
+            np.asarray(cur_idx.to_numpy(zero_copy_only=False), np.int64).view(np.uint64),
+        ]
+        h = np.full(len(parts[0]), 0x9E3779B97F4A7C15, np.uint64)
+        for part in parts:
+            h = _mix(h ^ part)
+        return h
+
+    def _quarantine_invalid(
+        self,
+        chunk: RawChunk,
+        failures: list[tuple[str, pa.Array]],
+        any_bad: pa.Array,
+        mapped_clinic: pa.Array,
+        date: pa.Array,
+        reasons: dict[str, int],
+    ) -> pa.Table:
+        reason = pa.nulls(chunk.num_rows, pa.string())
+        for name, mask in reversed(failures):
+            reason = pc.if_else(mask, pa.scalar(name, pa.string()), reason)
+        reason = pc.filter(reason, any_bad)
+        rows = pc.filter(chunk.source_row, any_bad).to_pylist()
+        raw = {name: pc.filter(chunk.columns[name], any_bad) for name in self.source_columns}
+        text = {c: raw[self.columns[c]].to_pylist() for c in self.columns}
+        mapped = pc.filter(mapped_clinic, any_bad).to_pylist()
+        parsed_dates = pc.filter(date, any_bad).to_pylist()
+        details = []
+        reason_list = reason.to_pylist()
+        for i, (row, why) in enumerate(zip(rows, reason_list, strict=True)):
+            reasons[why] = reasons.get(why, 0) + 1
+            details.append(self._detail(why, i, row, text, mapped, parsed_dates))
+        return pa.table(
+            {
+                **raw,
+                "_source_row": pa.array(rows, pa.int64()),
+                "_reason": reason,
+                "_detail": pa.array(details, pa.string()),
+                "_raw_line": pa.nulls(len(rows), pa.string()),
+            },
+            schema=self.quarantine_schema,
+        )
+
+    def _detail(
+        self,
+        why: str,
+        i: int,
+        row: int,
+        text: dict[str, list[str]],
+        mapped: list[str],
+        parsed_dates: list[dt.date | None],
+    ) -> str:
+        cols = self.columns
+        common = {"file": self.file, "row": row}
+        if why == UNKNOWN_CLINIC:
+            value = text["clinic_id"][i]
+            if mapped[i] != value:
+                return DETAIL_UNKNOWN_CLINIC_MAPPED.format(
+                    **common, column=cols["clinic_id"], value=value, mapped=mapped[i]
+                )
+            return DETAIL_UNKNOWN_CLINIC.format(**common, column=cols["clinic_id"], value=value)
+        if why == UNKNOWN_SKU:
+            return DETAIL_UNKNOWN_SKU.format(**common, column=cols["sku"], value=text["sku"][i])
+        if why == UNPARSEABLE_DATE:
+            return DETAIL_UNPARSEABLE_DATE.format(
+                **common, column=cols["date"], value=text["date"][i], fmt=self.settings.date_format
+            )
+        if why == DATE_OUT_OF_WINDOW:
+            return DETAIL_DATE_OUT_OF_WINDOW.format(
+                **common,
+                column=cols["date"],
+                value=text["date"][i],
+                earliest=self.reference.earliest,
+                latest=self.reference.latest,
+            )
+        if why == NON_NUMERIC_UNITS:
+            return DETAIL_NON_NUMERIC_UNITS.format(
+                **common, column=cols["units"], value=text["units"][i]
+            )
+        if why == NEGATIVE_UNITS:
+            return DETAIL_NEGATIVE_UNITS.format(
+                **common, column=cols["units"], value=text["units"][i]
+            )
+        return DETAIL_NON_NUMERIC_REVENUE.format(
+            **common, column=cols["net_revenue"], value=text["net_revenue"][i]
+        )
+
+    def malformed_rows(self, chunk: RawChunk) -> pa.Table:
+        """Quarantine rows for records that could not be split into the header's columns."""
+        width = len(self.source_columns)
+        m = chunk.malformed
+        return pa.table(
+            {
+                **{name: pa.nulls(len(m), pa.string()) for name in self.source_columns},
+                "_source_row": pa.array([r.row for r in m], pa.int64()),
+                "_reason": pa.array([MALFORMED_ROW] * len(m), pa.string()),
+                "_detail": pa.array(
+                    [
+                        DETAIL_MALFORMED.format(
+                            file=self.file, row=r.row, fields=r.fields, width=width
+                        )
+                        for r in m
+                    ],
+                    pa.string(),
+                ),
+                "_raw_line": pa.array([r.text for r in m], pa.string()),
+            },
+            schema=self.quarantine_schema,
+        )
+
+    def duplicate_rows(self, raw: pa.Table, details: dict[int, str]) -> pa.Table:
+        """Quarantine rows for duplicate lines, from their original text."""
+        rows = raw.column("_source_row").to_pylist()
+        return pa.table(
+            {
+                **{name: raw.column(name) for name in self.source_columns},
+                "_source_row": raw.column("_source_row"),
+                "_reason": pa.array([DUPLICATE_LINE] * len(rows), pa.string()),
+                "_detail": pa.array([details[r] for r in rows], pa.string()),
+                "_raw_line": pa.nulls(len(rows), pa.string()),
+            },
+            schema=self.quarantine_schema,
+        )
+
+
+def month_labels(date: pa.Array) -> pa.DictionaryArray:
+    """``YYYY-MM`` of each date as a dictionary array (formatting 10M dates is slow)."""
+    index = pc.add(
+        pc.multiply(pc.subtract(pc.year(date), _MONTH_BASE_YEAR), 12),
+        pc.subtract(pc.month(date), 1),
+    )
+    index = pc.cast(index, pa.int32())
+    valid = pc.and_(pc.greater_equal(index, 0), pc.less(index, len(_MONTH_LABELS)))
+    index = pc.if_else(pc.fill_null(valid, False), index, pa.scalar(None, pa.int32()))
+    return pa.DictionaryArray.from_arrays(index, _MONTH_LABELS)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads every input bit over the whole word."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def reason_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Sum per-chunk reason counts."""
+    total: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + v
+    return total
