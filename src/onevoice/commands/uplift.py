@@ -1,0 +1,229 @@
+"""``onevoice uplift``: staggered difference-in-differences on a panel file.
+
+Thin layer over `onevoice.analytics.did`: read the file, fit, print. With ``--json``
+stdout is exactly one JSON object; failures exit non-zero with a one-line reason on
+stderr. Never imports Django (the ``--campaign`` variant lives with the Django side).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["uplift"]
+
+_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _read_panel(path: Path, columns: list[str]) -> Any:
+    """Read only the needed columns; CSV or Parquet (file or dataset folder)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    kind = "parquet" if path.is_dir() else _SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"{path}: expected a .csv or .parquet file")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    import pyarrow.parquet as pq
+    from pyarrow import csv
+
+    try:
+        if kind == "parquet":
+            present = pq.read_schema(path).names if path.is_file() else None
+        else:
+            with csv.open_csv(path) as reader:
+                present = reader.schema.names
+        if present is not None:
+            missing = [c for c in columns if c not in present]
+            if missing:
+                raise ValueError(
+                    f"{path}: column {missing[0]!r} is not in the file; columns are: "
+                    + ", ".join(present[:20])
+                )
+        if kind == "parquet":
+            table = pq.read_table(path, columns=columns)
+        else:
+            table = csv.read_csv(path, convert_options=csv.ConvertOptions(include_columns=columns))
+    except pa.ArrowException as exc:
+        raise ValueError(f"{path}: {str(exc).splitlines()[0]}") from None
+    frame = table.to_pandas()
+    return frame, pd
+
+
+def _dates_if_text(frame: Any, pd: Any, column: str) -> None:
+    """Text periods / cohorts (e.g. '2024-03-01') become datetimes; '0' / '' mean never."""
+    s = frame[column]
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return
+    text = s.astype("string").str.strip()
+    never = text.isna() | text.isin(["", "0"])
+    parsed = pd.to_datetime(text.where(~never), errors="coerce")
+    bad = parsed.isna() & ~never
+    if bad.any():
+        raise ValueError(
+            f"column {column!r}: cannot read {text[bad].iloc[0]!r} as a number or date"
+        )
+    frame[column] = parsed
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN / inf -> null, numpy scalars -> Python, timestamps -> ISO dates."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if hasattr(value, "hour") else value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _rows(frame: Any, columns: list[str]) -> list[dict[str, Any]]:
+    return [_clean(r) for r in frame[columns].to_dict(orient="records")]
+
+
+def uplift(
+    panel: Annotated[
+        Path, typer.Argument(help="Long panel, CSV or Parquet: one row per unit and period.")
+    ],
+    unit: Annotated[str, typer.Option("--unit", help="Unit id column (numbers or text).")],
+    time: Annotated[str, typer.Option("--time", help="Period column (numbers or dates).")],
+    cohort: Annotated[
+        str,
+        typer.Option("--cohort", help="First treated period; 0 or empty = never treated."),
+    ],
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome column (e.g. units).")],
+    control: Annotated[
+        str, typer.Option("--control", help="Control group: never | notyet.")
+    ] = "never",
+    covariates: Annotated[
+        str, typer.Option("--covariates", help="Comma-separated covariate columns.")
+    ] = "",
+    method: Annotated[
+        str, typer.Option("--method", help="With covariates: dr | ipw | reg.")
+    ] = "dr",
+    base_period: Annotated[
+        str, typer.Option("--base-period", help="varying | universal.")
+    ] = "varying",
+    anticipation: Annotated[
+        int, typer.Option("--anticipation", help="Periods of anticipation.", min=0)
+    ] = 0,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Cluster column, constant within unit.")
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Multiplier-bootstrap draws (0 = analytic).", min=0)
+    ] = 0,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.", min=0)] = None,
+    balance_e: Annotated[
+        int | None,
+        typer.Option("--balance-e", help="Event study balanced up to this event time."),
+    ] = None,
+    unit_price: Annotated[
+        float | None,
+        typer.Option("--unit-price", help="Price per outcome unit, for incremental revenue."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Estimate the effect of treatment (e.g. training vets) on an outcome, honestly.
+
+    Callaway & Sant'Anna group-time effects, their aggregations, the pre-trend test and
+    the naive comparison beside them.
+    """
+    from onevoice.analytics.did import ATTgt, DIDError
+
+    covs = tuple(c.strip() for c in covariates.split(",") if c.strip())
+    needed = list(
+        dict.fromkeys([unit, time, cohort, outcome, *covs, *([cluster] if cluster else [])])
+    )
+    try:
+        frame, pd = _read_panel(panel, needed)
+        _dates_if_text(frame, pd, time)
+        if pd.api.types.is_datetime64_any_dtype(frame[time].dtype):
+            _dates_if_text(frame, pd, cohort)
+        est = ATTgt(
+            control=control,  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]
+            base_period=base_period,  # type: ignore[arg-type]
+            anticipation=anticipation,
+            covariates=covs,
+            cluster=cluster,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        with warnings.catch_warnings():
+            # Warnings are reported once, in the output, not also by the warnings module.
+            warnings.simplefilter("ignore")
+            est.fit(frame, unit=unit, time=time, cohort=cohort, outcome=outcome)
+            simple = est.aggregate("simple")
+            dynamic = est.aggregate("dynamic", balance_e=balance_e)
+            group = est.aggregate("group")
+            calendar = est.aggregate("calendar")
+            naive = est.naive()
+            lift = est.uplift(unit_price=unit_price)
+    except (DIDError, ValueError, OSError) as exc:
+        typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+        raise typer.Exit(code=1) from None
+
+    if as_json:
+        att_gt = est.att_gt_.tidy()
+        pre = est.pretest()
+        doc = {
+            "att_gt": _rows(att_gt, ["group", "time", "att", "se", "ci_low", "ci_high"]),
+            "simple": _clean(
+                {
+                    "att": simple.att,
+                    "se": simple.se,
+                    "ci_low": simple.ci_low,
+                    "ci_high": simple.ci_high,
+                }
+            ),
+            "dynamic": _rows(
+                dynamic.table, ["event", "att", "se", "ci_low", "ci_high", "band_low", "band_high"]
+            ),
+            "group": _rows(group.table, ["group", "att", "se", "ci_low", "ci_high"]),
+            "calendar": _rows(calendar.table, ["time", "att", "se", "ci_low", "ci_high"]),
+            "naive": _clean(
+                {
+                    "treated_mean": naive.treated_mean,
+                    "control_mean": naive.control_mean,
+                    "ratio": naive.ratio,
+                    "gap": naive.gap,
+                    "effect": naive.effect,
+                    "selection": naive.selection,
+                }
+            ),
+            "pretrend": _clean({"stat": pre.stat, "df": pre.df, "p_value": pre.p_value}),
+            "uplift": _clean(lift.to_dict()),
+            "n_units": est.n_units_,
+            "n_periods": est.n_periods_,
+            "n_units_dropped": est.panel_report_.n_dropped,
+            "inference": est.inference_.method,
+            "warnings": list(est.warnings_),
+        }
+        typer.echo(json.dumps(doc, allow_nan=False))
+        return
+    for text in (
+        est.panel_report_.summary(),
+        est.att_gt_.summary(),
+        simple.summary(),
+        dynamic.summary(),
+        group.summary(),
+        calendar.summary(),
+        naive.summary(),
+        lift.summary(),
+    ):
+        typer.echo(text + "\n")
+    for w in est.warnings_:
+        typer.echo(f"warning: {w}", err=True)
