@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -286,7 +287,7 @@ class FastCsvReader(SalesFileReader):
                 if irregular:
                     raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
                 n = batch.num_rows
-                rows = pa.array(range(next_row, next_row + n), pa.int64())
+                rows = pa.array(np.arange(next_row, next_row + n, dtype=np.int64))
                 next_row += n
                 yield RawChunk(
                     columns=dict(zip(names, batch.columns, strict=True)),
@@ -476,7 +477,7 @@ class ParquetReader(SalesFileReader):
                     columns={
                         name: _as_text(col) for name, col in zip(names, batch.columns, strict=True)
                     },
-                    source_row=pa.array(range(next_row, next_row + n), pa.int64()),
+                    source_row=pa.array(np.arange(next_row, next_row + n, dtype=np.int64)),
                     bytes_read=0,
                 )
                 next_row += n
