@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -96,6 +97,8 @@ class _HashingFile(io.RawIOBase):
         self._fh = open(path, "rb")  # noqa: SIM115  # closed by close()
         self._hash = hashlib.sha256()
         self.bytes_read = 0
+        self.newlines = 0
+        self.last_byte = b""
 
     def readable(self) -> bool:
         return True
@@ -103,15 +106,26 @@ class _HashingFile(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = self._fh.readinto(buffer)
         if n:
-            self._hash.update(memoryview(buffer)[:n])
-            self.bytes_read += n
+            self._see(bytes(memoryview(buffer)[:n]))
         return n or 0
 
     def read(self, size: int | None = -1) -> bytes:
         data = self._fh.read(-1 if size is None else size)
+        self._see(data)
+        return data
+
+    def _see(self, data: bytes) -> None:
         self._hash.update(data)
         self.bytes_read += len(data)
-        return data
+        # Counting line breaks lets the fast reader prove its row numbers are line numbers.
+        self.newlines += data.count(b"\n")
+        if data:
+            self.last_byte = data[-1:]
+
+    @property
+    def lines(self) -> int:
+        """Lines seen so far (a last line without a line break counts)."""
+        return self.newlines + (1 if self.last_byte not in (b"", b"\n") else 0)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -289,18 +303,36 @@ class FastCsvReader(SalesFileReader):
                 n = batch.num_rows
                 rows = pa.array(np.arange(next_row, next_row + n, dtype=np.int64))
                 next_row += n
-                yield RawChunk(
-                    columns=dict(zip(names, batch.columns, strict=True)),
-                    source_row=rows,
-                    bytes_read=source.bytes_read,
-                )
+                columns = dict(zip(names, batch.columns, strict=True))
+                blank = _blank_rows(columns)
+                if blank is not None:
+                    # Blank lines are not records (the exact reader skips them too).
+                    keep = pc.invert(blank)
+                    columns = {k: pc.filter(c, keep) for k, c in columns.items()}
+                    rows = pc.filter(rows, keep)
+                yield RawChunk(columns=columns, source_row=rows, bytes_read=source.bytes_read)
             if irregular:
                 raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
+            if source.lines != next_row - 1:
+                # A quoted value spanned lines: record numbers are not line numbers.
+                raise FastPathUnavailable("records span several lines")
             self._hash = source.hexdigest()
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise FastPathUnavailable(str(exc)) from exc
         finally:
             source.close()
+
+
+def _blank_rows(columns: dict[str, pa.Array]) -> pa.Array | None:
+    """Mask of rows whose every field is empty, or None when there are none."""
+    first = next(iter(columns.values()))
+    # Cheap test first: a blank row has an empty first field.
+    if not pc.any(pc.equal(first, "")).as_py():
+        return None
+    mask = pc.equal(pc.utf8_trim_whitespace(first), "")
+    for column in columns.values():
+        mask = pc.and_(mask, pc.equal(pc.utf8_trim_whitespace(column), ""))
+    return mask if pc.any(mask).as_py() else None
 
 
 class ExactCsvReader(SalesFileReader):

@@ -441,7 +441,7 @@ class ChunkValidator:
             return np.empty(0, np.uint64)
 
         def codes(name: str) -> np.ndarray:
-            indices = good.column(name).indices  # type: ignore[attr-defined]
+            indices = good.column(name).indices
             return np.asarray(indices.fill_null(-1).to_numpy(), np.int64).view(np.uint64)
 
         currency = good.column("currency")
@@ -449,7 +449,7 @@ class ChunkValidator:
         stable = np.array(
             [
                 self._currencies.setdefault(v or "", len(self._currencies))
-                for v in currency.dictionary.to_pylist()  # type: ignore[attr-defined]
+                for v in currency.dictionary.to_pylist()
             ]
             + [0],
             np.uint64,
