@@ -9,6 +9,7 @@ permission checks; only its index is listed.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 
 import pytest
@@ -65,12 +66,12 @@ def test_url_access(client, org, name, who):
     if who != ANON:
         client.force_login(org.users[Role(who)])
     url = reverse(name, kwargs=entry.url_kwargs(org) or None)
-    response = client.generic(
-        entry.method,
-        url,
-        data=_encode(entry.post_data(org)),
-        content_type="application/x-www-form-urlencoded",
-    )
+    data = entry.post_data(org)
+    if entry.json:
+        body, content_type = json.dumps(data), "application/json"
+    else:
+        body, content_type = _encode(data), "application/x-www-form-urlencoded"
+    response = client.generic(entry.method, url, data=body, content_type=content_type)
     assert response.status_code == entry.expected(who), (name, who)
 
 

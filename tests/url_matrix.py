@@ -21,6 +21,7 @@ class Entry:
     # inside the test's transaction) and returns the URL's kwargs / the POST data.
     kwargs: dict[str, Any] | Callable[[Any], dict[str, Any]] = field(default_factory=dict)
     data: dict[str, Any] | Callable[[Any], dict[str, Any]] = field(default_factory=dict)
+    json: bool = False  # send ``data`` as a JSON body (API endpoints)
 
     def url_kwargs(self, org: Any) -> dict[str, Any]:
         return self.kwargs(org) if callable(self.kwargs) else self.kwargs

@@ -71,7 +71,7 @@ def test_rep_home_lists_own_untrained_clinics_only(client, org):
 
 
 def test_head_office_home_shows_no_made_up_numbers(client, org):
-    client.force_login(org.users[Role.MARKETING])
+    client.force_login(org.users[Role.ANALYST])
     html = client.get(reverse("home")).content.decode()
     assert "not available yet" in html
 

@@ -13,6 +13,7 @@ from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
 from onevoice.accounts.permissions import role_of
 from onevoice.accounts.selectors import teams_led_by, territories_for, users_by_role
+from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.field import selectors as field_selectors
 
 
@@ -25,6 +26,7 @@ class HomePage:
     next_steps: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[Any]] = field(default_factory=dict)
+    todos: list[Any] = field(default_factory=list)
 
 
 NOT_YET = "This part of OneVoice is not available yet."
@@ -40,7 +42,9 @@ def home_page_for(*, user: User) -> HomePage:
             headline="Your account has no role yet.",
             next_steps=["Ask an administrator to give you a role."],
         )
-    return builder(user)
+    page = builder(user)
+    page.todos = campaign_selectors.todo_for(user=user)
+    return page
 
 
 def _rep(user: User) -> HomePage:
@@ -107,12 +111,12 @@ _BUILDERS = {
     Role.MARKETING: _head_office(
         Role.MARKETING,
         "The launch campaign",
-        "Campaign co-creation (brief, key messages, KPI plan): " + NOT_YET,
+        "Open the campaign to co-create its brief, messages and KPI plan with sales.",
     ),
     Role.REVIEWER: _head_office(
         Role.REVIEWER,
         "Claims and assets to review",
-        "Review of claims and sales tools: " + NOT_YET,
+        "Approve the key messages, objection responses and sales tools awaiting you.",
     ),
     Role.ANALYST: _head_office(
         Role.ANALYST,

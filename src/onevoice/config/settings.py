@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onevoice.accounts.context_processors.roles",
+                "onevoice.campaigns.context_processors.notifications",
             ],
         },
     },

@@ -19,10 +19,11 @@ import pandas as pd
 from django.db import transaction
 
 from onevoice.accounts.choices import Role
-from onevoice.accounts.models import Region
+from onevoice.accounts.models import Region, User
 from onevoice.accounts.org import PersonRow, TerritoryRow, org_load
 from onevoice.analytics.simulate import SimulatedLaunch
-from onevoice.campaigns.models import Product
+from onevoice.campaigns.demo_campaign import DemoPeople, demo_campaign_load
+from onevoice.campaigns.models import Campaign, Product
 from onevoice.field.services import (
     ClinicRow,
     TrainingRow,
@@ -186,7 +187,30 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
             for t in launch.customer_trainings.itertuples(index=False)
         )
     )
+    step("campaign")
+    counts["campaigns"] = _campaign_load(launch, usernames)
     return counts
+
+
+def _campaign_load(launch: SimulatedLaunch, usernames: dict[str, str]) -> int:
+    if Campaign.objects.exists():
+        return 0
+    users = {u.username: u for u in User.objects.all()}
+    start = launch.params.campaign_start
+    months = launch.params.months_post
+    end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    pre = launch.sales[launch.sales["date"] < pd.Timestamp(start)]
+    people = DemoPeople(
+        marketing_lead=users["marketing"],
+        sales_lead=users[usernames[launch.managers.iloc[0].manager_id]],
+        reviewer=users["reviewer"],
+        field_vet=users[usernames[launch.field_vets.iloc[0].field_vet_id]],
+        reps=[users[usernames[r]] for r in launch.reps.rep_id.iloc[:12]],
+    )
+    demo_campaign_load(
+        people=people, start=start, end=end, units_baseline=float(pre["units"].sum())
+    )
+    return 1
 
 
 def _score(value: object) -> float | None:

@@ -9,7 +9,7 @@ from onevoice.analytics.simulate import SimulationParams, simulate_launch
 from onevoice.measurement.demo_load import DemoLogins, demo_is_loaded, demo_load, demo_logins
 
 Progress = Callable[[str, int, int], None]
-LOAD_STEPS = ("organisation", "products", "clinics", "vets", "customer trainings")
+LOAD_STEPS = ("organisation", "products", "clinics", "vets", "customer trainings", "campaign")
 
 
 @dataclass(frozen=True)
