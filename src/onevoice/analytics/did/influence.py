@@ -39,25 +39,35 @@ _MAMMEN_P_LOW = (_SQRT5 + 1.0) / (2.0 * _SQRT5)
 _CHUNK_CELLS = 8_000_000
 
 
-def multiplier_weights(rng: np.random.Generator, size: tuple[int, int], kind: str) -> FloatArray:
+def multiplier_weights(
+    rng: np.random.Generator, size: tuple[int, int], kind: str
+) -> FloatArray:
     """Mean-zero, unit-variance multiplier weights.
 
     Parameters
     ----------
     rng : numpy.random.Generator
-    size : (draws, units)
+    size : (units, draws)
     kind : {"mammen", "rademacher"}
         Mammen's two-point weights (as R ``did``): ``(1 - sqrt5)/2`` with probability
         ``(sqrt5 + 1)/(2 sqrt5)``, else ``(1 + sqrt5)/2``; or Rademacher +-1.
     """
     if kind == "rademacher":
-        bits = rng.integers(0, 2, size=size, dtype=np.int8)
-        return bits.astype(np.float64) * 2.0 - 1.0
-    # 32-bit integers compared with a threshold: exact to 2**-32, and much cheaper than
-    # drawing doubles for hundreds of millions of unit-draws.
-    threshold = np.uint32(round(_MAMMEN_P_LOW * 2.0**32))
-    low = rng.integers(0, 2**32, size=size, dtype=np.uint32) < threshold
-    return np.where(low, _MAMMEN_LOW, _MAMMEN_HIGH)
+        # One random bit per weight.
+        n_bits = size[0] * size[1]
+        raw = np.frombuffer(rng.bytes((n_bits + 7) // 8), dtype=np.uint8)
+        bits = np.unpackbits(raw, count=n_bits).reshape(size)
+        out = bits.astype(np.float64)
+        out *= 2.0
+        out -= 1.0
+        return out
+    # Single-precision uniforms cost half as much as doubles and resolve the Mammen
+    # probability to 2**-24, far below bootstrap noise. Multiply-add beats np.where.
+    low = rng.random(size, dtype=np.float32) < np.float32(_MAMMEN_P_LOW)
+    out = low.astype(np.float64)
+    out *= _MAMMEN_LOW - _MAMMEN_HIGH
+    out += _MAMMEN_HIGH
+    return out
 
 
 @dataclass
@@ -188,20 +198,21 @@ class Basis:
             step = max(1, _CHUNK_CELLS // max(m, 1))
             for b0 in range(0, n_draws, step):
                 b1 = min(n_draws, b0 + step)
-                v = multiplier_weights(rng, (b1 - b0, m), kind)
-                out[b0:b1] = v @ cluster_sums
+                v = multiplier_weights(rng, (m, b1 - b0), kind)
+                out[b0:b1] = v.T @ cluster_sums
             return out
         p = self.panel
+        # Units are rows of the weight block, so each cohort is a contiguous slice.
+        centred = [self._centred(c) for c in range(self.n_cohorts)]
         step = max(1, _CHUNK_CELLS // max(p.n, 1))
         for b0 in range(0, n_draws, step):
             b1 = min(n_draws, b0 + step)
-            v = multiplier_weights(rng, (b1 - b0, p.n), kind)
+            v = multiplier_weights(rng, (p.n, b1 - b0), kind)
             for c in range(self.n_cohorts):
-                sl = p.cohort_slice(c)
-                vc = v[:, sl]
+                vc = v[p.cohort_slice(c)]
                 ys = slice(self.y_index(c, 0), self.y_index(c, 0) + p.n_periods)
-                out[b0:b1, ys] = vc @ self._centred(c)
-                out[b0:b1, self.const_index(c)] = vc.sum(axis=1)
+                out[b0:b1, ys] = vc.T @ centred[c]
+                out[b0:b1, self.const_index(c)] = vc.sum(axis=0)
             if self.dense is not None:
-                out[b0:b1, self.n_block :] = v @ self.dense
+                out[b0:b1, self.n_block :] = v.T @ self.dense
         return out
