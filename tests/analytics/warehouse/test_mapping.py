@@ -104,7 +104,9 @@ def test_canonical_headers_need_no_mapping_in_any_order_or_case():
 
 
 def test_an_ambiguous_required_column_refuses_the_file():
-    with pytest.raises(ImportRefused, match=r"f\.csv: column 'units' appears 2 times in the header"):
+    with pytest.raises(
+        ImportRefused, match=r"f\.csv: column 'units' appears 2 times in the header"
+    ):
         resolve_columns(["clinic_id", "date", "sku", "units", "units"], ColumnMapping(), "f.csv")
 
 

@@ -281,6 +281,12 @@ class SalesDataset:
                     )
                 self._remove_duplicates(staged, reader, stage, path.name)
                 return self._commit(staged, batch_id, stage, path.name)
+            except BaseException:
+                self._close(staged)
+                # Whatever was moved before the failure is not in the manifest: remove it
+                # now so the folder is byte-for-byte as it was.
+                self._recover()
+                raise
             finally:
                 self._close(staged)
                 shutil.rmtree(stage, ignore_errors=True)
