@@ -11,8 +11,13 @@ from onevoice.campaigns.choices import AssetKind, EvidenceLevel, Frequency, Func
 from onevoice.field.choices import Segment
 
 
+class _UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return f"{obj} ({obj.username})"
+
+
 def _users(role: Role) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return _UserChoice(
         queryset=User.objects.filter(groups__name=role.value, is_active=True).order_by(
             "last_name", "first_name"
         )
