@@ -20,3 +20,43 @@ class TrainingFormat(models.TextChoices):
     IN_CLINIC = "in_clinic", "In clinic"
     WEBINAR = "webinar", "Webinar"
     CE_EVENT = "ce_event", "Continuing-education event"
+
+
+class ActivityKind(models.TextChoices):
+    VISIT = "visit", "Visit"
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    WEBINAR = "webinar", "Webinar"
+
+
+class AdoptionStage(models.TextChoices):
+    """The adoption ladder, lowest rung first; the order is the ladder's order."""
+
+    UNAWARE = "unaware", "Unaware"
+    AWARE = "aware", "Aware"
+    TRIAL = "trial", "Trial"
+    ADOPTER = "adopter", "Adopter"
+    ADVOCATE = "advocate", "Advocate"
+
+
+# Rung of each stage, 0 for unaware: ladder moves and rankings compare these.
+STAGE_RANK: dict[str, int] = {stage.value: i for i, stage in enumerate(AdoptionStage)}
+
+
+class ImportKind(models.TextChoices):
+    CLINICS = "clinics", "Clinics"
+    VETS = "vets", "Vets"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Awaiting confirmation"
+    COMMITTED = "committed", "Imported"
+
+
+class RowAction(models.TextChoices):
+    """What an import does with one row of the file."""
+
+    NEW = "new", "New"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Already stored, unchanged"
+    REFUSED = "refused", "Refused"

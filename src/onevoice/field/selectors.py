@@ -1,61 +1,492 @@
-"""Reads for the field: clinics in a user's territories, treatment dates."""
+"""Reads for the field: clinics a user may see, territory pages, treatment dates, ladder.
+
+List selectors take the user and apply ``permissions.clinic_scope``, so a page lists
+exactly the rows its user may open. A clinic counts as *trained* from the first
+customer training it hosted or one of its vets attended.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 
-from onevoice.accounts.models import Territory
-from onevoice.field.models import Clinic, CustomerTraining
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import Territory, User
+from onevoice.field.choices import STAGE_RANK, AdoptionStage
+from onevoice.field.models import (
+    Activity,
+    Clinic,
+    CrmImport,
+    CustomerTraining,
+    LadderMove,
+    TrainingAttendance,
+    Vet,
+)
+from onevoice.field.permissions import clinic_scope
+
+ClinicSort = Literal["potential", "stage", "last_done", "name"]
+CLINIC_SORTS: dict[str, str] = {
+    "potential": "Potential, then ladder stage",
+    "stage": "Ladder stage, then potential",
+    "last_done": "Longest without contact first",
+    "name": "Name",
+}
+RECENT_DAYS = 90
 
 
 def clinic_treatment_dates() -> dict[str, dt.date]:
     """The date each clinic's first vet was trained, by clinic code.
 
     This is the clinic's treatment date for measurement; clinics never trained are absent.
+    A clinic is trained from the first customer training it hosted or one of its vets
+    attended (a vet may attend a webinar or an event hosted elsewhere).
     """
-    rows = CustomerTraining.objects.values("clinic__code").annotate(first=Min("date"))
-    return {row["clinic__code"]: row["first"] for row in rows}
+    first: dict[str, dt.date] = {}
+    hosted = CustomerTraining.objects.values("clinic__code").annotate(first=Min("date"))
+    attended = TrainingAttendance.objects.values("vet__clinic__code").annotate(
+        first=Min("training__date")
+    )
+    for code, date in [
+        *((r["clinic__code"], r["first"]) for r in hosted),
+        *((r["vet__clinic__code"], r["first"]) for r in attended),
+    ]:
+        if code not in first or date < first[code]:
+            first[code] = date
+    return first
+
+
+def _trained_q() -> Q:
+    hosted = CustomerTraining.objects.filter(clinic=OuterRef("pk"))
+    attended = TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
+    return Q(Exists(hosted)) | Q(Exists(attended))
+
+
+def _first_trained() -> Any:
+    hosted = Subquery(
+        CustomerTraining.objects.filter(clinic=OuterRef("pk")).order_by("date").values("date")[:1]
+    )
+    attended = Subquery(
+        TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
+        .order_by("training__date")
+        .values("training__date")[:1]
+    )
+    # LEAST is NULL on SQLite when either side is; coalescing each side avoids that.
+    return Least(Coalesce(hosted, attended), Coalesce(attended, hosted))
+
+
+def _stage_rank(field: str = "stage") -> Case:
+    return Case(
+        *(When(**{field: stage}, then=Value(rank)) for stage, rank in STAGE_RANK.items()),
+        output_field=IntegerField(),
+    )
 
 
 def clinics_in(*, territories: QuerySet[Territory]) -> QuerySet[Clinic]:
     return Clinic.objects.filter(territory__in=territories)
 
 
+def clinics_visible_to(*, user: User) -> QuerySet[Clinic]:
+    """Every clinic the user may open, with its territory and rep loaded."""
+    return Clinic.objects.filter(clinic_scope(user=user)).select_related(
+        "region", "territory__rep", "territory__team"
+    )
+
+
+def _with_work(qs: QuerySet[Clinic]) -> QuerySet[Clinic]:
+    """Annotate what the pages show for each clinic: training, ladder, last contact."""
+    last_activity = Activity.objects.filter(clinic=OuterRef("pk")).order_by("-occurred_at", "-id")
+    trained_vets = (
+        TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
+        .values("vet__clinic")
+        .annotate(n=Count("vet", distinct=True))
+        .values("n")[:1]
+    )
+    return qs.annotate(
+        first_trained=_first_trained(),
+        last_training=Subquery(
+            CustomerTraining.objects.filter(
+                Q(clinic=OuterRef("pk")) | Q(attendees__clinic=OuterRef("pk"))
+            )
+            .order_by("-date")
+            .values("date")[:1]
+        ),
+        last_activity_id=Subquery(last_activity.values("id")[:1]),
+        last_activity_at=Subquery(last_activity.values("occurred_at")[:1]),
+        trained_vets=Coalesce(Subquery(trained_vets), 0),
+        stage_rank=_stage_rank(),
+    )
+
+
+def _attach_last_activity(clinics: list[Clinic]) -> list[Clinic]:
+    """Load the last activity of each clinic in one query, as ``clinic.last_activity``."""
+    ids = [c.last_activity_id for c in clinics if c.last_activity_id]  # type: ignore[attr-defined]
+    by_id = Activity.objects.select_related("rep").in_bulk(ids)
+    for c in clinics:
+        c.last_activity = by_id.get(c.last_activity_id)  # type: ignore[attr-defined]
+        last = c.last_activity  # type: ignore[attr-defined]
+        training = c.last_training  # type: ignore[attr-defined]
+        # "What was done last": the latest of the last activity and the last training.
+        if training is not None and (last is None or training >= last.occurred_at.date()):
+            c.last_done = ("Customer training", training, None)  # type: ignore[attr-defined]
+        elif last is not None:
+            c.last_done = (last.get_kind_display(), last.occurred_at.date(), last.rep)  # type: ignore[attr-defined]
+        else:
+            c.last_done = None  # type: ignore[attr-defined]
+    return clinics
+
+
+def _ordered(qs: QuerySet[Clinic], sort: str) -> QuerySet[Clinic]:
+    if sort == "stage":
+        return qs.order_by(F("stage_rank").desc(), "-potential", "code")
+    if sort == "last_done":
+        return qs.order_by(
+            Coalesce("last_activity_at", Value(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))).asc(),
+            "-potential",
+            "code",
+        )
+    if sort == "name":
+        return qs.order_by("name", "code")
+    return qs.order_by("-potential", F("stage_rank").desc(), "code")
+
+
+@dataclass
+class ClinicFilters:
+    """What the clinic list is narrowed to; every field optional."""
+
+    search: str = ""
+    territory: Territory | None = None
+    stage: str = ""
+    trained: bool | None = None
+    sort: str = "potential"
+
+
+def clinic_list(*, user: User, filters: ClinicFilters | None = None) -> QuerySet[Clinic]:
+    """The clinics the user may see, narrowed and ranked, annotated for list pages."""
+    f = filters or ClinicFilters()
+    qs = clinics_visible_to(user=user)
+    if f.search:
+        qs = qs.filter(
+            Q(name__icontains=f.search) | Q(code__iexact=f.search) | Q(city__icontains=f.search)
+        )
+    if f.territory is not None:
+        qs = qs.filter(territory=f.territory)
+    if f.stage:
+        qs = qs.filter(stage=f.stage)
+    if f.trained is True:
+        qs = qs.filter(_trained_q())
+    elif f.trained is False:
+        qs = qs.exclude(_trained_q())
+    return _ordered(_with_work(qs), f.sort)
+
+
+def clinic_rows(clinics: Iterable[Clinic]) -> list[Clinic]:
+    """Materialise a page of ``clinic_list`` with each clinic's last activity attached."""
+    return _attach_last_activity(list(clinics))
+
+
+def clinic_for_page(*, pk: int) -> Clinic:
+    """One clinic with what its page shows; raises Clinic.DoesNotExist."""
+    return Clinic.objects.select_related("region", "territory__rep", "territory__team").get(pk=pk)
+
+
+def vets_of(*, clinic: Clinic) -> list[Vet]:
+    """The clinic's vets, each with ``trainings_attended`` and ``first_trained``."""
+    return list(
+        clinic.vets.annotate(
+            trainings_attended=Count("trainingattendance"),
+            first_trained=Min("trainingattendance__training__date"),
+        ).order_by("last_name", "first_name", "code")
+    )
+
+
+def trainings_for_clinic(*, clinic: Clinic) -> list[CustomerTraining]:
+    """Trainings the clinic hosted or its vets attended, newest first."""
+    return list(
+        CustomerTraining.objects.filter(Q(clinic=clinic) | Q(attendees__clinic=clinic))
+        .distinct()
+        .select_related("clinic", "rep", "field_vet")
+        .annotate(n_attendees=Count("trainingattendance", distinct=True))
+        .order_by("-date", "code")
+    )
+
+
+def activities_for_clinic(*, clinic: Clinic, limit: int = 50) -> list[Activity]:
+    return list(
+        clinic.activities.select_related("rep", "field_vet")
+        .prefetch_related("vets")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def ladder_history(*, clinic: Clinic | None = None, vet: Vet | None = None) -> list[LadderMove]:
+    """Moves of a vet, or of a clinic and its vets, newest first."""
+    qs = LadderMove.objects.select_related("vet", "moved_by", "clinic")
+    if vet is not None:
+        qs = qs.filter(vet=vet)
+    elif clinic is not None:
+        qs = qs.filter(clinic=clinic)
+    return list(qs.order_by("-moved_at", "-id"))
+
+
+def vet_for_page(*, pk: int) -> Vet:
+    return Vet.objects.select_related("clinic__territory__team", "clinic__region").get(pk=pk)
+
+
+def attendance_of(*, vet: Vet) -> list[TrainingAttendance]:
+    return list(
+        TrainingAttendance.objects.filter(vet=vet)
+        .select_related("training__clinic", "training__rep", "training__field_vet")
+        .order_by("-training__date")
+    )
+
+
+def activities_of_vet(*, vet: Vet) -> list[Activity]:
+    return list(
+        vet.activities.select_related("clinic", "rep", "field_vet").order_by("-occurred_at")
+    )
+
+
+@dataclass
+class ActivityFilters:
+    clinic: Clinic | None = None
+    kind: str = ""
+    rep: User | None = None
+    since: dt.date | None = None
+
+
+def activity_list(*, user: User, filters: ActivityFilters | None = None) -> QuerySet[Activity]:
+    """Activities at the clinics the user may see, newest first."""
+    f = filters or ActivityFilters()
+    qs = Activity.objects.filter(
+        clinic__in=Clinic.objects.filter(clinic_scope(user=user)).values("pk")
+    )
+    if f.clinic is not None:
+        qs = qs.filter(clinic=f.clinic)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.rep is not None:
+        qs = qs.filter(rep=f.rep)
+    if f.since is not None:
+        qs = qs.filter(occurred_at__date__gte=f.since)
+    return (
+        qs.select_related("clinic__territory", "rep", "field_vet")
+        .prefetch_related("vets")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def activity_for_page(*, pk: int) -> Activity:
+    return (
+        Activity.objects.select_related(
+            "clinic__territory__team", "clinic__region", "rep", "field_vet"
+        )
+        .prefetch_related("vets")
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class TrainingFilters:
+    clinic: Clinic | None = None
+    format: str = ""
+    since: dt.date | None = None
+    codelivered_by: User | None = None
+
+
+def training_list(
+    *, user: User, filters: TrainingFilters | None = None
+) -> QuerySet[CustomerTraining]:
+    """Customer trainings at the clinics the user may see, newest first."""
+    f = filters or TrainingFilters()
+    qs = CustomerTraining.objects.filter(
+        clinic__in=Clinic.objects.filter(clinic_scope(user=user)).values("pk")
+    )
+    if f.clinic is not None:
+        qs = qs.filter(clinic=f.clinic)
+    if f.format:
+        qs = qs.filter(format=f.format)
+    if f.since is not None:
+        qs = qs.filter(date__gte=f.since)
+    if f.codelivered_by is not None:
+        qs = qs.filter(field_vet=f.codelivered_by)
+    return (
+        qs.select_related("clinic__territory", "rep", "field_vet")
+        .annotate(n_attendees=Count("trainingattendance"))
+        .order_by("-date", "code")
+    )
+
+
+def training_for_page(*, pk: int) -> CustomerTraining:
+    return (
+        CustomerTraining.objects.select_related(
+            "clinic__territory__team", "clinic__region", "rep", "field_vet", "logged_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "trainingattendance_set",
+                queryset=TrainingAttendance.objects.select_related("vet__clinic").order_by(
+                    "vet__last_name", "vet__first_name"
+                ),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def field_vets_for(*, clinic: Clinic | None = None) -> QuerySet[User]:
+    """Active technical field vets who can co-deliver at the clinic (same region or any)."""
+    qs = User.objects.filter(is_active=True, groups__name=Role.FIELD_VET.value)
+    if clinic is not None:
+        qs = qs.filter(Q(home_region__isnull=True) | Q(home_region_id=clinic.region_id))
+    return qs.order_by("last_name", "first_name", "username")
+
+
+def reps() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, groups__name=Role.SALES_REP.value).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+# ---------------------------------------------------------------- territory pages
+
+
 def untrained_clinics_by_potential(
     *, territories: QuerySet[Territory], limit: int = 5
 ) -> list[Clinic]:
-    """High-potential clinics in these territories whose vets have not been trained yet."""
+    """High-potential clinics in these territories whose vets have not been trained yet:
+    the suggested next clinics to train, highest potential first, warmer stage first."""
     return list(
-        Clinic.objects.filter(territory__in=territories, trainings__isnull=True)
-        .select_related("territory")
-        .order_by("-potential", "code")[:limit]
+        Clinic.objects.filter(territory__in=territories)
+        .exclude(_trained_q())
+        .select_related("territory__rep")
+        .annotate(stage_rank=_stage_rank())
+        .order_by("-potential", F("stage_rank").desc(), "code")[:limit]
     )
 
 
 def territory_training_counts(*, territories: QuerySet[Territory]) -> list[dict[str, object]]:
     """Per territory: clinics, and clinics with at least one customer training."""
-    totals = dict(
-        Clinic.objects.filter(territory__in=territories)
-        .values_list("territory_id")
+    rows = territory_overview(territories=territories)
+    return [{"territory": r.territory, "clinics": r.clinics, "trained": r.trained} for r in rows]
+
+
+@dataclass
+class TerritoryRow:
+    """One territory on the overview: coverage, training and the ladder."""
+
+    territory: Territory
+    clinics: int = 0
+    trained: int = 0
+    potential: float = 0.0
+    untrained_potential: float = 0.0
+    vets: int = 0
+    trained_vets: int = 0
+    activities_recent: int = 0
+    last_activity: dt.datetime | None = None
+    trainings: int = 0
+    stages: dict[str, int] | None = None
+
+    @property
+    def trained_share(self) -> float | None:
+        return self.trained / self.clinics if self.clinics else None
+
+    @property
+    def stage_counts(self) -> list[tuple[str, int]]:
+        stages = self.stages or {}
+        return [(s.label, stages.get(s.value, 0)) for s in AdoptionStage]
+
+
+def territory_overview(
+    *, territories: QuerySet[Territory], recent_days: int = RECENT_DAYS
+) -> list[TerritoryRow]:
+    """Per territory, in a fixed number of queries whatever the number of territories."""
+    terr = list(territories.select_related("region", "team", "rep"))
+    rows = {t.pk: TerritoryRow(territory=t, stages={}) for t in terr}
+    ids = list(rows)
+    clinics = Clinic.objects.filter(territory_id__in=ids).annotate(is_trained=_trained_q())
+    for agg in (
+        clinics.values("territory_id")
+        .annotate(
+            n=Count("id"),
+            trained=Count("id", filter=Q(is_trained=True)),
+            total_potential=Sum("potential"),
+            open_potential=Sum("potential", filter=Q(is_trained=False)),
+        )
+        .order_by()
+    ):
+        row = rows[agg["territory_id"]]
+        row.clinics, row.trained = agg["n"], agg["trained"]
+        row.potential = agg["total_potential"] or 0.0
+        row.untrained_potential = agg["open_potential"] or 0.0
+    for by_stage in (
+        Clinic.objects.filter(territory_id__in=ids)
+        .values("territory_id", "stage")
         .annotate(n=Count("id"))
-        .values_list("territory_id", "n")
+        .order_by()
+    ):
+        rows[by_stage["territory_id"]].stages[by_stage["stage"]] = by_stage["n"]  # type: ignore[index]
+    vet_trained = Exists(TrainingAttendance.objects.filter(vet=OuterRef("pk")))
+    for vets in (
+        Vet.objects.filter(clinic__territory_id__in=ids)
+        .values("clinic__territory_id")
+        .annotate(n=Count("id"), trained=Count("id", filter=Q(vet_trained)))
+        .order_by()
+    ):
+        row = rows[vets["clinic__territory_id"]]
+        row.vets, row.trained_vets = vets["n"], vets["trained"]
+    since = timezone.now() - dt.timedelta(days=recent_days)
+    for acts in (
+        Activity.objects.filter(clinic__territory_id__in=ids)
+        .values("clinic__territory_id")
+        .annotate(recent=Count("id", filter=Q(occurred_at__gte=since)), last=Max("occurred_at"))
+        .order_by()
+    ):
+        row = rows[acts["clinic__territory_id"]]
+        row.activities_recent, row.last_activity = acts["recent"], acts["last"]
+    for trainings in (
+        CustomerTraining.objects.filter(clinic__territory_id__in=ids)
+        .values("clinic__territory_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[trainings["clinic__territory_id"]].trainings = trainings["n"]
+    return [rows[t.pk] for t in terr]
+
+
+def territory_targets(*, territory: Territory, sort: str = "potential") -> list[Clinic]:
+    """The territory's clinics ranked for the rep, each with its training and last contact."""
+    qs = Clinic.objects.filter(territory=territory).select_related("territory")
+    return _attach_last_activity(list(_ordered(_with_work(qs), sort)))
+
+
+def recent_activities(*, territories: QuerySet[Territory], limit: int = 15) -> list[Activity]:
+    return list(
+        Activity.objects.filter(clinic__territory__in=territories)
+        .select_related("clinic", "rep")
+        .order_by("-occurred_at", "-id")[:limit]
     )
-    trained = dict(
-        Clinic.objects.filter(territory__in=territories, trainings__isnull=False)
-        .values_list("territory_id")
-        .annotate(n=Count("id", distinct=True))
-        .values_list("territory_id", "n")
-    )
-    return [
-        {
-            "territory": t,
-            "clinics": totals.get(t.pk, 0),
-            "trained": trained.get(t.pk, 0),
-        }
-        for t in territories
-    ]
 
 
 def trainings_codelivered_by(*, user_id: int, limit: int = 10) -> list[CustomerTraining]:
@@ -64,3 +495,48 @@ def trainings_codelivered_by(*, user_id: int, limit: int = 10) -> list[CustomerT
         .select_related("clinic", "rep")
         .order_by("-date")[:limit]
     )
+
+
+# ---------------------------------------------------------------- ladder for measurement
+
+
+def ladder_distribution(*, clinics: QuerySet[Clinic] | None = None) -> dict[str, dict[str, int]]:
+    """How many clinics and vets stand on each rung now: ``{"clinics": {...}, "vets": {...}}``."""
+    clinics = clinics if clinics is not None else Clinic.objects.all()
+    out: dict[str, dict[str, int]] = {
+        "clinics": {s.value: 0 for s in AdoptionStage},
+        "vets": {s.value: 0 for s in AdoptionStage},
+    }
+    for r in clinics.values("stage").annotate(n=Count("id")).order_by():
+        out["clinics"][r["stage"]] = r["n"]
+    for r in (
+        Vet.objects.filter(clinic__in=clinics.values("pk"))
+        .values("stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        out["vets"][r["stage"]] = r["n"]
+    return out
+
+
+def ladder_reached(
+    *,
+    level: Literal["clinic", "vet"],
+    stage: str,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> int:
+    """How many clinics (or vets) were moved to ``stage`` or higher between start and end.
+
+    This states a campaign objective as a ladder move, e.g. "40 clinics reach *trial*
+    in the first quarter"; each clinic or vet counts once.
+    """
+    at_least = [s for s, rank in STAGE_RANK.items() if rank >= STAGE_RANK[stage]]
+    qs = LadderMove.objects.filter(to_stage__in=at_least, moved_at__gte=start, moved_at__lt=end)
+    if level == "vet":
+        return qs.filter(vet__isnull=False).values("vet").distinct().count()
+    return qs.filter(vet__isnull=True).values("clinic").distinct().count()
+
+
+def crm_imports() -> QuerySet[CrmImport]:
+    return CrmImport.objects.select_related("uploaded_by").defer("content")

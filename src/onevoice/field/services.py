@@ -1,15 +1,45 @@
-"""Writes for the field: clinics, vets and customer trainings."""
+"""Writes for the field: master data, CRM imports, activities, customer trainings and the
+adoption ladder. Every change runs in a transaction and writes an audit row.
+
+Services enforce the rules of the data (dates, who attends, scores); *who* may call
+them is decided by ``field.permissions``, which views and endpoints consult first.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Region, Territory, User
-from onevoice.field.models import Clinic, CustomerTraining, TrainingAttendance, Vet
+from onevoice.accounts.permissions import role_of
+from onevoice.accounts.services import audit_record
+from onevoice.field import crm_import as crm
+from onevoice.field.choices import (
+    ActivityKind,
+    AdoptionStage,
+    ImportKind,
+    ImportStatus,
+    RowAction,
+    Segment,
+    TrainingFormat,
+    VetRole,
+)
+from onevoice.field.models import (
+    Activity,
+    Clinic,
+    CrmImport,
+    CustomerTraining,
+    LadderMove,
+    TrainingAttendance,
+    Vet,
+)
 
 BULK_BATCH = 2000
 
@@ -133,3 +163,765 @@ def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
         batch_size=BULK_BATCH,
     )
     return len(trainings)
+
+
+ERROR_CODE_TAKEN = "A clinic with code {code!r} already exists: {clinic}."
+ERROR_VET_CODE_TAKEN = "A vet with code {code!r} already exists: {vet}."
+ERROR_UNKNOWN_FIELD = "{field!r} cannot be changed here; changeable: {allowed}."
+ERROR_CHOICE = "{field}: {value!r} is not one of {allowed}."
+ERROR_NEGATIVE = "{field} must not be negative, not {value}."
+ERROR_TERRITORY_REGION = "Territory {territory} is in region {actual}, not {expected}."
+ERROR_NAIVE_DATETIME = "{field} must carry a time zone."
+ERROR_IN_FUTURE = "{what} on {when} is in the future; log what has happened."
+ERROR_NOT_FIELD_VET = "{user} is not a technical field vet."
+ERROR_NOT_REP = "{user} is not a sales rep."
+ERROR_VET_OTHER_CLINIC = "{vet} works at {clinic}, not at {expected}."
+ERROR_ATTENDEE_OTHER_CLINIC = (
+    "{vet} works at {clinic}; vets of other clinics attend webinars and "
+    "continuing-education events only, not an in-clinic training."
+)
+ERROR_NO_ATTENDEES = "A customer training needs at least one attending vet."
+ERROR_VET_ERASED = "{vet}: this vet's personal data was erased; they cannot be added."
+ERROR_SCORE_RANGE = "{vet}: {which} score {value} must be between 0 and 100."
+ERROR_SCORE_NOT_ATTENDEE = "{vet} did not attend this training."
+ERROR_LADDER_SAME_STAGE = "{subject} is already at stage {stage}."
+ERROR_LADDER_NOTHING = "Say which clinic or vet moves on the adoption ladder."
+ERROR_IMPORT_COMMITTED = (
+    "This import was already done on {at:%Y-%m-%d %H:%M}; upload the file again."
+)
+ERROR_ALREADY_ERASED = "{vet}: personal data already erased on {at:%Y-%m-%d}."
+
+# Clock skew allowed between a rep's device and the server for "now".
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+
+CLINIC_CHANGEABLE = (
+    "name",
+    "address",
+    "city",
+    "region",
+    "territory",
+    "segment",
+    "n_vets",
+    "patient_volume",
+    "potential",
+)
+VET_CHANGEABLE = ("first_name", "last_name", "role", "consent_to_contact", "email", "phone")
+ACTIVITY_CHANGEABLE = (
+    "kind",
+    "occurred_at",
+    "field_vet",
+    "duration_minutes",
+    "summary",
+    "next_step",
+)
+TRAINING_CHANGEABLE = ("date", "format", "field_vet", "topic", "materials", "notes")
+
+
+class FieldRuleError(ValueError):
+    """A field-work change breaks a rule of the data; the message says which, to the user."""
+
+
+def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """JSON-able values of ``fields`` (foreign keys by id), for audit rows."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        f = obj._meta.get_field(name)
+        value = getattr(obj, f.attname)
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        out[f.attname] = value
+    return out
+
+
+def _check_choice(field: str, value: str, choices: Any) -> None:
+    if value not in choices.values:
+        raise FieldRuleError(
+            ERROR_CHOICE.format(field=field, value=value, allowed=", ".join(choices.values))
+        )
+
+
+def _check_clinic_values(values: Mapping[str, Any]) -> None:
+    if "segment" in values:
+        _check_choice("segment", values["segment"], Segment)
+    for name in ("n_vets", "patient_volume", "potential"):
+        if name in values and values[name] is not None and values[name] < 0:
+            raise FieldRuleError(ERROR_NEGATIVE.format(field=name, value=values[name]))
+    region, territory = values.get("region"), values.get("territory")
+    if region is not None and territory is not None and territory.region_id != region.pk:
+        raise FieldRuleError(
+            ERROR_TERRITORY_REGION.format(
+                territory=territory.code, actual=territory.region, expected=region
+            )
+        )
+
+
+def _new_code(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
+
+
+@transaction.atomic
+def clinic_create(
+    *,
+    by: User | None,
+    name: str,
+    region: Region,
+    segment: str,
+    code: str = "",
+    address: str = "",
+    city: str = "",
+    territory: Territory | None = None,
+    n_vets: int = 1,
+    patient_volume: int = 0,
+    potential: float = 0,
+) -> Clinic:
+    """Create a clinic; without a code (a clinic the CRM does not know yet) one is made up."""
+    values = {
+        "name": name,
+        "address": address,
+        "city": city,
+        "region": region,
+        "territory": territory,
+        "segment": segment,
+        "n_vets": n_vets,
+        "patient_volume": patient_volume,
+        "potential": potential,
+    }
+    _check_clinic_values(values)
+    code = code.strip() or _new_code("CL")
+    same = Clinic.objects.filter(code__iexact=code).first()
+    if same is not None:
+        raise FieldRuleError(ERROR_CODE_TAKEN.format(code=code, clinic=same))
+    clinic = Clinic.objects.create(code=code, **values)
+    audit_record(
+        actor=by, action="clinic.create", obj=clinic, after=_snapshot(clinic, CLINIC_CHANGEABLE)
+    )
+    return clinic
+
+
+@transaction.atomic
+def clinic_update(*, clinic: Clinic, by: User | None, changes: Mapping[str, Any]) -> Clinic:
+    """Change a clinic's master data; its code, which sales files use, never changes."""
+    unknown = sorted(set(changes) - set(CLINIC_CHANGEABLE))
+    if unknown:
+        raise FieldRuleError(
+            ERROR_UNKNOWN_FIELD.format(field=unknown[0], allowed=", ".join(CLINIC_CHANGEABLE))
+        )
+    merged = {"region": clinic.region, "territory": clinic.territory, **changes}
+    _check_clinic_values({**changes, "region": merged["region"], "territory": merged["territory"]})
+    changed = [f for f, v in changes.items() if getattr(clinic, f) != v]
+    if not changed:
+        return clinic
+    before = _snapshot(clinic, changed)
+    for f in changed:
+        setattr(clinic, f, changes[f])
+    clinic.save(update_fields=changed)
+    audit_record(
+        actor=by,
+        action="clinic.update",
+        obj=clinic,
+        before=before,
+        after=_snapshot(clinic, changed),
+    )
+    return clinic
+
+
+@transaction.atomic
+def vet_create(
+    *,
+    by: User | None,
+    clinic: Clinic,
+    first_name: str,
+    last_name: str,
+    role: str = VetRole.ASSOCIATE,
+    consent_to_contact: bool = False,
+    email: str = "",
+    phone: str = "",
+    code: str = "",
+) -> Vet:
+    """Add a vet to a clinic; without a CRM code one is made up."""
+    _check_choice("role", role, VetRole)
+    code = code.strip() or _new_code("VET")
+    same = Vet.objects.filter(code__iexact=code).first()
+    if same is not None:
+        raise FieldRuleError(ERROR_VET_CODE_TAKEN.format(code=code, vet=same))
+    vet = Vet.objects.create(
+        code=code,
+        clinic=clinic,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        consent_to_contact=consent_to_contact,
+        email=email,
+        phone=phone,
+    )
+    audit_record(
+        actor=by,
+        action="vet.create",
+        obj=vet,
+        after={"clinic": clinic.code, "role": role, "consent_to_contact": consent_to_contact},
+    )
+    return vet
+
+
+@transaction.atomic
+def vet_update(*, vet: Vet, by: User | None, changes: Mapping[str, Any]) -> Vet:
+    """Change a vet's details (not their clinic: a vet who moves is a new CRM contact)."""
+    unknown = sorted(set(changes) - set(VET_CHANGEABLE))
+    if unknown:
+        raise FieldRuleError(
+            ERROR_UNKNOWN_FIELD.format(field=unknown[0], allowed=", ".join(VET_CHANGEABLE))
+        )
+    if vet.erased_at is not None:
+        raise FieldRuleError(ERROR_VET_ERASED.format(vet=vet))
+    if "role" in changes:
+        _check_choice("role", changes["role"], VetRole)
+    changed = [f for f, v in changes.items() if getattr(vet, f) != v]
+    if not changed:
+        return vet
+    # Names and contact details are personal data: the audit row says what changed, not to what.
+    before = {f: getattr(vet, f) for f in changed if f in {"role", "consent_to_contact"}}
+    for f in changed:
+        setattr(vet, f, changes[f])
+    vet.save(update_fields=changed)
+    after = {f: getattr(vet, f) for f in before}
+    audit_record(
+        actor=by,
+        action="vet.update",
+        obj=vet,
+        before={"fields": sorted(changed), **before},
+        after=after,
+    )
+    return vet
+
+
+def _check_past(what: str, when: dt.datetime | dt.date) -> None:
+    now = timezone.now()
+    if isinstance(when, dt.datetime):
+        if timezone.is_naive(when):
+            raise FieldRuleError(ERROR_NAIVE_DATETIME.format(field=what))
+        if when > now + FUTURE_TOLERANCE:
+            raise FieldRuleError(ERROR_IN_FUTURE.format(what=what, when=f"{when:%Y-%m-%d %H:%M}"))
+    elif when > timezone.localdate(now):
+        raise FieldRuleError(ERROR_IN_FUTURE.format(what=what, when=when.isoformat()))
+
+
+def _check_role(user: User | None, role: Role, message: str) -> None:
+    if user is not None and role_of(user) != role:
+        raise FieldRuleError(message.format(user=user))
+
+
+def _check_vets_at(vets: Iterable[Vet], clinic: Clinic) -> None:
+    for vet in vets:
+        if vet.clinic_id != clinic.pk:
+            raise FieldRuleError(
+                ERROR_VET_OTHER_CLINIC.format(vet=vet, clinic=vet.clinic, expected=clinic)
+            )
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    by: User,
+    clinic: Clinic,
+    kind: str,
+    occurred_at: dt.datetime,
+    vets: Sequence[Vet] = (),
+    field_vet: User | None = None,
+    duration_minutes: int | None = None,
+    summary: str = "",
+    next_step: str = "",
+) -> Activity:
+    """Log a visit, call, e-mail or webinar ``by`` a rep with a clinic and some of its vets."""
+    _check_choice("kind", kind, ActivityKind)
+    _check_past("The activity", occurred_at)
+    _check_vets_at(vets, clinic)
+    _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
+    activity = Activity.objects.create(
+        kind=kind,
+        clinic=clinic,
+        rep=by,
+        field_vet=field_vet,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        summary=summary,
+        next_step=next_step,
+    )
+    activity.vets.set(vets)
+    audit_record(
+        actor=by,
+        action="activity.log",
+        obj=activity,
+        after={
+            **_snapshot(activity, ("kind", "clinic", "occurred_at", "field_vet")),
+            "vets": sorted(v.pk for v in vets),
+        },
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    by: User,
+    changes: Mapping[str, Any],
+    vets: Sequence[Vet] | None = None,
+) -> Activity:
+    """Correct a logged activity; ``vets`` replaces who was met when given."""
+    unknown = sorted(set(changes) - set(ACTIVITY_CHANGEABLE))
+    if unknown:
+        raise FieldRuleError(
+            ERROR_UNKNOWN_FIELD.format(field=unknown[0], allowed=", ".join(ACTIVITY_CHANGEABLE))
+        )
+    if "kind" in changes:
+        _check_choice("kind", changes["kind"], ActivityKind)
+    if "occurred_at" in changes:
+        _check_past("The activity", changes["occurred_at"])
+    if "field_vet" in changes:
+        _check_role(changes["field_vet"], Role.FIELD_VET, ERROR_NOT_FIELD_VET)
+    changed = [f for f, v in changes.items() if getattr(activity, f) != v]
+    before = _snapshot(activity, changed)
+    after: dict[str, Any] = {}
+    for f in changed:
+        setattr(activity, f, changes[f])
+    if changed:
+        activity.save(update_fields=changed)
+        after = _snapshot(activity, changed)
+    if vets is not None:
+        _check_vets_at(vets, activity.clinic)
+        old = sorted(activity.vets.values_list("pk", flat=True))
+        new = sorted(v.pk for v in vets)
+        if old != new:
+            activity.vets.set(vets)
+            before["vets"], after["vets"] = old, new
+    if after:
+        audit_record(actor=by, action="activity.update", obj=activity, before=before, after=after)
+    return activity
+
+
+def _check_attendees(vets: Sequence[Vet], clinic: Clinic, format: str) -> None:
+    if not vets:
+        raise FieldRuleError(ERROR_NO_ATTENDEES)
+    for vet in vets:
+        if vet.erased_at is not None:
+            raise FieldRuleError(ERROR_VET_ERASED.format(vet=vet))
+        if format == TrainingFormat.IN_CLINIC and vet.clinic_id != clinic.pk:
+            raise FieldRuleError(ERROR_ATTENDEE_OTHER_CLINIC.format(vet=vet, clinic=vet.clinic))
+
+
+def _check_score(vet: Vet, which: str, value: float | None) -> None:
+    if value is not None and not 0 <= value <= 100:
+        raise FieldRuleError(ERROR_SCORE_RANGE.format(vet=vet, which=which, value=value))
+
+
+@transaction.atomic
+def training_log(
+    *,
+    by: User,
+    rep: User,
+    clinic: Clinic,
+    date: dt.date,
+    format: str,
+    attendees: Sequence[Vet],
+    field_vet: User | None = None,
+    topic: str = "",
+    materials: str = "",
+    notes: str = "",
+    scores: Mapping[int, tuple[float | None, float | None]] | None = None,
+) -> CustomerTraining:
+    """Record a customer training ``rep`` gave at ``clinic``, with or without a field vet.
+
+    Its date is when the attendees' clinics count as trained (their treatment date), so
+    trainings are logged once they have happened. ``scores`` maps a vet's id to their
+    pre- and post-test scores (0 to 100) when already known.
+    """
+    _check_choice("format", format, TrainingFormat)
+    _check_past("The customer training", date)
+    _check_role(rep, Role.SALES_REP, ERROR_NOT_REP)
+    _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
+    _check_attendees(attendees, clinic, format)
+    scores = scores or {}
+    for vet in attendees:
+        pre, post = scores.get(vet.pk, (None, None))
+        _check_score(vet, "pre-test", pre)
+        _check_score(vet, "post-test", post)
+    training = CustomerTraining.objects.create(
+        code=_new_code("CT"),
+        clinic=clinic,
+        date=date,
+        format=format,
+        rep=rep,
+        field_vet=field_vet,
+        topic=topic,
+        materials=materials,
+        notes=notes,
+        logged_by=by,
+    )
+    TrainingAttendance.objects.bulk_create(
+        TrainingAttendance(
+            training=training,
+            vet=vet,
+            pre_score=scores.get(vet.pk, (None, None))[0],
+            post_score=scores.get(vet.pk, (None, None))[1],
+        )
+        for vet in attendees
+    )
+    audit_record(
+        actor=by,
+        action="training.log",
+        obj=training,
+        after={
+            **_snapshot(training, ("clinic", "date", "format", "rep", "field_vet")),
+            "attendees": sorted(v.pk for v in attendees),
+        },
+    )
+    return training
+
+
+@transaction.atomic
+def training_update(
+    *,
+    training: CustomerTraining,
+    by: User,
+    changes: Mapping[str, Any],
+    attendees: Sequence[Vet] | None = None,
+) -> CustomerTraining:
+    """Correct a training; ``attendees`` replaces who attended (scores of those who stay
+    are kept)."""
+    unknown = sorted(set(changes) - set(TRAINING_CHANGEABLE))
+    if unknown:
+        raise FieldRuleError(
+            ERROR_UNKNOWN_FIELD.format(field=unknown[0], allowed=", ".join(TRAINING_CHANGEABLE))
+        )
+    if "format" in changes:
+        _check_choice("format", changes["format"], TrainingFormat)
+    if "date" in changes:
+        _check_past("The customer training", changes["date"])
+    if "field_vet" in changes:
+        _check_role(changes["field_vet"], Role.FIELD_VET, ERROR_NOT_FIELD_VET)
+    fmt = changes.get("format", training.format)
+    if attendees is not None:
+        _check_attendees(attendees, training.clinic, fmt)
+    elif "format" in changes:
+        _check_attendees(list(training.attendees.select_related("clinic")), training.clinic, fmt)
+    changed = [f for f, v in changes.items() if getattr(training, f) != v]
+    before = _snapshot(training, changed)
+    after: dict[str, Any] = {}
+    for f in changed:
+        setattr(training, f, changes[f])
+    if changed:
+        training.save(update_fields=changed)
+        after = _snapshot(training, changed)
+    if attendees is not None:
+        old = set(training.attendees.values_list("pk", flat=True))
+        new = {v.pk for v in attendees}
+        if old != new:
+            TrainingAttendance.objects.filter(training=training, vet_id__in=old - new).delete()
+            TrainingAttendance.objects.bulk_create(
+                TrainingAttendance(training=training, vet_id=pk) for pk in sorted(new - old)
+            )
+            before["attendees"], after["attendees"] = sorted(old), sorted(new)
+    if after:
+        audit_record(actor=by, action="training.update", obj=training, before=before, after=after)
+    return training
+
+
+@transaction.atomic
+def training_scores_set(
+    *,
+    training: CustomerTraining,
+    by: User,
+    scores: Mapping[int, tuple[float | None, float | None]],
+) -> list[TrainingAttendance]:
+    """Record attendees' pre- and post-test scores (0 to 100; None for not taken), by vet id."""
+    rows = {
+        a.vet_id: a
+        for a in TrainingAttendance.objects.select_related("vet").filter(training=training)
+    }
+    for vet_id in scores:
+        if vet_id not in rows:
+            vet = Vet.objects.filter(pk=vet_id).first()
+            raise FieldRuleError(ERROR_SCORE_NOT_ATTENDEE.format(vet=vet or f"Vet #{vet_id}"))
+    changed: list[TrainingAttendance] = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for vet_id, (pre, post) in scores.items():
+        row = rows[vet_id]
+        _check_score(row.vet, "pre-test", pre)
+        _check_score(row.vet, "post-test", post)
+        if (row.pre_score, row.post_score) != (pre, post):
+            before[str(vet_id)] = [row.pre_score, row.post_score]
+            row.pre_score, row.post_score = pre, post
+            after[str(vet_id)] = [pre, post]
+            changed.append(row)
+    if changed:
+        TrainingAttendance.objects.bulk_update(changed, ["pre_score", "post_score"])
+        audit_record(actor=by, action="training.scores", obj=training, before=before, after=after)
+    return list(rows.values())
+
+
+@transaction.atomic
+def ladder_move(
+    *,
+    by: User,
+    to_stage: str,
+    clinic: Clinic | None = None,
+    vet: Vet | None = None,
+    note: str = "",
+) -> LadderMove:
+    """Move a vet (given ``vet``) or a clinic up or down the adoption ladder, with history."""
+    _check_choice("stage", to_stage, AdoptionStage)
+    subject: Clinic | Vet
+    if vet is not None:
+        subject = Vet.objects.select_for_update().select_related("clinic").get(pk=vet.pk)
+        clinic = subject.clinic
+    elif clinic is not None:
+        subject = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    else:
+        raise FieldRuleError(ERROR_LADDER_NOTHING)
+    if subject.stage == to_stage:
+        raise FieldRuleError(
+            ERROR_LADDER_SAME_STAGE.format(subject=subject, stage=AdoptionStage(to_stage).label)
+        )
+    move = LadderMove.objects.create(
+        clinic=clinic,
+        vet=subject if isinstance(subject, Vet) else None,
+        from_stage=subject.stage,
+        to_stage=to_stage,
+        moved_by=by,
+        note=note,
+    )
+    subject.stage = to_stage
+    subject.save(update_fields=["stage"])
+    if vet is not None:
+        vet.stage = to_stage
+    elif clinic is not None:
+        clinic.stage = to_stage
+    audit_record(
+        actor=by,
+        action="ladder.move",
+        obj=subject,
+        before={"stage": move.from_stage},
+        after={"stage": to_stage, "note": note},
+    )
+    return move
+
+
+# ---------------------------------------------------------------- CRM imports
+
+
+@transaction.atomic
+def crm_import_start(
+    *, by: User, kind: str, file_name: str, content: bytes, sheet: str = ""
+) -> CrmImport:
+    """Keep an uploaded CRM export and propose a column mapping; nothing is imported yet.
+
+    Raises ``crm_import.ImportFileError`` (naming the file) when it cannot be read.
+    """
+    _check_choice("kind", kind, ImportKind)
+    table = crm.read_table(file_name=file_name, content=content, sheet=sheet)
+    previous = (
+        CrmImport.objects.filter(kind=kind, status=ImportStatus.COMMITTED)
+        .values_list("mapping", flat=True)
+        .first()
+    )
+    mapping = crm.mapping_guess(kind=ImportKind(kind), headers=table.headers, previous=previous)
+    crm_import = CrmImport.objects.create(
+        kind=kind,
+        file_name=file_name,
+        content=content,
+        sheet=sheet,
+        mapping=mapping,
+        uploaded_by=by,
+    )
+    audit_record(
+        actor=by,
+        action="crm_import.upload",
+        obj=crm_import,
+        after={"kind": kind, "file": file_name, "bytes": len(content), "rows": len(table.rows)},
+    )
+    return crm_import
+
+
+def crm_import_table(*, crm_import: CrmImport) -> crm.Table:
+    return crm.read_table(
+        file_name=crm_import.file_name, content=bytes(crm_import.content), sheet=crm_import.sheet
+    )
+
+
+@transaction.atomic
+def crm_import_set_mapping(
+    *, crm_import: CrmImport, by: User, mapping: Mapping[str, str]
+) -> CrmImport:
+    """Choose which column holds each field; refused (ImportFileError) if unusable."""
+    if crm_import.status == ImportStatus.COMMITTED:
+        raise FieldRuleError(ERROR_IMPORT_COMMITTED.format(at=crm_import.committed_at))
+    table = crm_import_table(crm_import=crm_import)
+    cleaned = {k: v for k, v in mapping.items() if v}
+    crm.mapping_check(
+        kind=ImportKind(crm_import.kind),
+        file_name=crm_import.file_name,
+        headers=table.headers,
+        mapping=cleaned,
+    )
+    if cleaned != crm_import.mapping:
+        before = crm_import.mapping
+        crm_import.mapping = cleaned
+        crm_import.save(update_fields=["mapping"])
+        audit_record(
+            actor=by, action="crm_import.mapping", obj=crm_import, before=before, after=cleaned
+        )
+    return crm_import
+
+
+@transaction.atomic
+def crm_import_commit(*, crm_import: CrmImport, by: User) -> CrmImport:
+    """Import the accepted rows in one transaction; keep the refused rows in the report.
+
+    The plan is computed again here, against what is stored at this moment, so a
+    preview made earlier cannot import stale decisions. Either every accepted row is
+    written, or (on any error) none is.
+    """
+    locked = CrmImport.objects.select_for_update().get(pk=crm_import.pk)
+    if locked.status == ImportStatus.COMMITTED:
+        raise FieldRuleError(ERROR_IMPORT_COMMITTED.format(at=locked.committed_at))
+    kind = ImportKind(locked.kind)
+    plan = crm.import_plan(
+        kind=kind, table=crm_import_table(crm_import=locked), mapping=locked.mapping
+    )
+    if kind == ImportKind.CLINICS:
+        _apply_clinics(plan, by)
+    else:
+        _apply_vets(plan, by)
+    locked.status = ImportStatus.COMMITTED
+    locked.committed_at = timezone.now()
+    locked.counts = plan.counts
+    locked.report = [p.as_dict() for p in plan.problems]
+    locked.save(update_fields=["status", "committed_at", "counts", "report"])
+    audit_record(
+        actor=by,
+        action="crm_import.commit",
+        obj=locked,
+        after={"counts": plan.counts, "refused_rows": plan.counts[RowAction.REFUSED]},
+    )
+    for f in ("status", "committed_at", "counts", "report"):
+        setattr(crm_import, f, getattr(locked, f))
+    return crm_import
+
+
+_CLINIC_DEFAULTS = {"address": "", "city": "", "n_vets": 1, "patient_volume": 0, "potential": 0}
+_VET_DEFAULTS = {"role": VetRole.ASSOCIATE, "consent_to_contact": False, "email": "", "phone": ""}
+
+
+def _apply_clinics(plan: crm.ImportPlan, by: User) -> None:
+    new = [
+        Clinic(
+            **{
+                **_CLINIC_DEFAULTS,
+                **{k: v for k, v in r.values.items() if k not in {"region", "territory"}},
+            }
+        )
+        for r in plan.rows
+        if r.action == RowAction.NEW
+    ]
+    Clinic.objects.bulk_create(new, batch_size=BULK_BATCH)
+    _apply_updates(Clinic, plan, by, "clinic.update")
+
+
+def _apply_vets(plan: crm.ImportPlan, by: User) -> None:
+    new = [Vet(**{**_VET_DEFAULTS, **r.values}) for r in plan.rows if r.action == RowAction.NEW]
+    Vet.objects.bulk_create(new, batch_size=BULK_BATCH)
+    _apply_updates(Vet, plan, by, "vet.update")
+
+
+def _apply_updates(
+    model: type[Clinic] | type[Vet], plan: crm.ImportPlan, by: User, action: str
+) -> None:
+    updates = [r for r in plan.rows if r.action == RowAction.UPDATED]
+    objects = model.objects.in_bulk([r.existing_pk for r in updates])
+    by_fields: dict[tuple[str, ...], list[Any]] = {}
+    personal = model is Vet
+    for r in updates:
+        obj = objects[r.existing_pk]
+        fields = tuple(sorted(r.changes))
+        for f in fields:
+            setattr(obj, f, r.values[f])
+        by_fields.setdefault(fields, []).append(obj)
+        before = {f: old for f, (old, _) in r.changes.items()}
+        after = {f: new for f, (_, new) in r.changes.items()}
+        if personal:
+            # Personal data stays out of the audit trail: which fields, not their values.
+            before = {"fields": list(fields)}
+            after = {}
+        audit_record(actor=by, action=action, obj=obj, before=before, after=after)
+    for fields, objs in by_fields.items():
+        model.objects.bulk_update(objs, list(fields), batch_size=BULK_BATCH)
+
+
+# ---------------------------------------------------------------- privacy
+
+
+def vet_personal_data(*, vet: Vet) -> dict[str, Any]:
+    """Everything OneVoice holds about a vet as a person, for a data-subject request."""
+    return {
+        "code": vet.code,
+        "first_name": vet.first_name,
+        "last_name": vet.last_name,
+        "email": vet.email,
+        "phone": vet.phone,
+        "role": vet.role,
+        "consent_to_contact": vet.consent_to_contact,
+        "clinic": {"code": vet.clinic.code, "name": vet.clinic.name},
+        "adoption_stage": vet.stage,
+        "trainings": [
+            {
+                "date": a.training.date.isoformat(),
+                "format": a.training.format,
+                "clinic": a.training.clinic.code,
+                "pre_score": a.pre_score,
+                "post_score": a.post_score,
+            }
+            for a in TrainingAttendance.objects.filter(vet=vet)
+            .select_related("training__clinic")
+            .order_by("training__date")
+        ],
+        "activities": [
+            {"date": a.occurred_at.isoformat(), "kind": a.kind, "clinic": a.clinic.code}
+            for a in vet.activities.select_related("clinic").order_by("occurred_at")
+        ],
+        "ladder_moves": [
+            {"at": m.moved_at.isoformat(), "from": m.from_stage, "to": m.to_stage, "note": m.note}
+            for m in vet.ladder_moves.order_by("moved_at")
+        ],
+    }
+
+
+@transaction.atomic
+def vet_erase(*, vet: Vet, by: User) -> Vet:
+    """Erase a vet's personal data on request, keeping them as an anonymous count.
+
+    Name, e-mail, phone and ladder notes go; the code stays so a later CRM import
+    recognises the vet and does not bring the person back. Trainings, scores,
+    activities and ladder stages stay, so KPIs and uplift analyses do not change.
+    """
+    vet = Vet.objects.select_for_update().get(pk=vet.pk)
+    if vet.erased_at is not None:
+        raise FieldRuleError(ERROR_ALREADY_ERASED.format(vet=vet, at=vet.erased_at))
+    vet.first_name, vet.last_name, vet.email, vet.phone = "", "", "", ""
+    vet.consent_to_contact = False
+    vet.erased_at = timezone.now()
+    vet.save(
+        update_fields=[
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "consent_to_contact",
+            "erased_at",
+        ]
+    )
+    vet.ladder_moves.exclude(note="").update(note="")
+    audit_record(
+        actor=by, action="vet.erase", obj=vet, after={"erased_at": vet.erased_at.isoformat()}
+    )
+    return vet

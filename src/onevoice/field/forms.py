@@ -1,0 +1,232 @@
+"""Forms of the field pages. They validate input; the services make the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from onevoice.accounts.models import Region, Territory, User
+from onevoice.accounts.selectors import territories_for
+from onevoice.field import selectors
+from onevoice.field.choices import ActivityKind, AdoptionStage, ImportKind, TrainingFormat
+from onevoice.field.crm_import import FIELDS, MAX_FILE_BYTES
+from onevoice.field.models import Activity, Clinic, CustomerTraining, Vet
+
+
+class ClinicForm(forms.ModelForm):
+    """A clinic's master data; the territory list holds only territories the user works in."""
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "name",
+            "address",
+            "city",
+            "region",
+            "territory",
+            "segment",
+            "n_vets",
+            "patient_volume",
+            "potential",
+        ]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = territories_for(user=user)  # type: ignore[attr-defined]
+        self.fields["region"].queryset = Region.objects.all()  # type: ignore[attr-defined]
+        self.fields["potential"].min_value = 0  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        region: Region | None = data.get("region")
+        territory: Territory | None = data.get("territory")
+        if region is not None and territory is not None and territory.region_id != region.pk:
+            self.add_error(
+                "territory", f"{territory} is in region {territory.region}, not {region}."
+            )
+        if data.get("potential") is not None and data["potential"] < 0:
+            self.add_error("potential", "The potential cannot be negative.")
+        return data
+
+
+class ClinicCreateForm(ClinicForm):
+    code = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="The CRM's clinic code; leave empty for a clinic the CRM does not know yet.",
+    )
+
+    class Meta(ClinicForm.Meta):
+        fields = ["code", *ClinicForm.Meta.fields]
+
+
+class VetForm(forms.ModelForm):
+    class Meta:
+        model = Vet
+        fields = ["first_name", "last_name", "role", "consent_to_contact", "email", "phone"]
+
+
+class VetCreateForm(VetForm):
+    code = forms.CharField(
+        max_length=40, required=False, help_text="The CRM's contact code, if any."
+    )
+
+    class Meta(VetForm.Meta):
+        fields = ["code", *VetForm.Meta.fields]
+
+
+def _vet_choices(clinic: Clinic) -> Any:
+    return clinic.vets.filter(erased_at__isnull=True).order_by("last_name", "first_name")
+
+
+class ActivityForm(forms.Form):
+    """A visit, call, e-mail or webinar with one clinic and some of its vets."""
+
+    kind = forms.ChoiceField(choices=ActivityKind.choices)
+    occurred_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    vets = forms.ModelMultipleChoiceField(
+        queryset=Vet.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Vets met",
+    )
+    field_vet = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Technical field vet along"
+    )
+    duration_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="What was discussed"
+    )
+    next_step = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["vets"].queryset = _vet_choices(clinic)  # type: ignore[attr-defined]
+        self.fields["field_vet"].queryset = selectors.field_vets_for(clinic=clinic)  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, activity: Activity) -> dict[str, Any]:
+        return {
+            "kind": activity.kind,
+            "occurred_at": activity.occurred_at,
+            "vets": list(activity.vets.all()),
+            "field_vet": activity.field_vet,
+            "duration_minutes": activity.duration_minutes,
+            "summary": activity.summary,
+            "next_step": activity.next_step,
+        }
+
+
+class TrainingForm(forms.Form):
+    """A customer training at one clinic: format, who delivered, who attended, materials."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    format = forms.ChoiceField(choices=TrainingFormat.choices)
+    field_vet = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Technical field vet co-delivering",
+        empty_label="— none, the rep alone —",
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=Vet.objects.none(), widget=forms.CheckboxSelectMultiple, label="Vets attending"
+    )
+    topic = forms.CharField(max_length=200, required=False)
+    materials = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Materials used"
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        self.fields["attendees"].queryset = _vet_choices(clinic)  # type: ignore[attr-defined]
+        self.fields["field_vet"].queryset = selectors.field_vets_for(clinic=clinic)  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, training: CustomerTraining) -> dict[str, Any]:
+        return {
+            "date": training.date,
+            "format": training.format,
+            "field_vet": training.field_vet,
+            "attendees": list(training.attendees.all()),
+            "topic": training.topic,
+            "materials": training.materials,
+            "notes": training.notes,
+        }
+
+
+class ScoresForm(forms.Form):
+    """Pre- and post-test scores (0 to 100) of each attendee of a training."""
+
+    def __init__(self, *args: Any, training: CustomerTraining, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = list(training.trainingattendance_set.all())
+        for a in self.rows:
+            for which, value in (("pre", a.pre_score), ("post", a.post_score)):
+                self.fields[f"{which}_{a.vet_id}"] = forms.FloatField(
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=value,
+                    label=f"{a.vet} {which}-test",
+                    widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                )
+
+    def table(self) -> list[tuple[Any, Any, Any]]:
+        return [(a, self[f"pre_{a.vet_id}"], self[f"post_{a.vet_id}"]) for a in self.rows]
+
+    def scores(self) -> dict[int, tuple[float | None, float | None]]:
+        return {
+            a.vet_id: (self.cleaned_data[f"pre_{a.vet_id}"], self.cleaned_data[f"post_{a.vet_id}"])
+            for a in self.rows
+        }
+
+
+class LadderForm(forms.Form):
+    to_stage = forms.ChoiceField(choices=AdoptionStage.choices, label="Move to")
+    note = forms.CharField(max_length=300, required=False, label="Why")
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
+    file = forms.FileField(
+        label="CRM export (CSV or Excel .xlsx)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.xlsm"}),
+    )
+    sheet = forms.CharField(
+        max_length=100, required=False, help_text="Excel only; the first sheet when empty."
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name}: the file is {upload.size:,} bytes; the limit is {MAX_FILE_BYTES:,}."
+            )
+        return upload
+
+
+NOT_IN_FILE = ""
+
+
+class MappingForm(forms.Form):
+    """For each OneVoice field, the column of the file that holds it."""
+
+    def __init__(self, *args: Any, kind: ImportKind, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(NOT_IN_FILE, "— not in the file —"), *((h, h) for h in headers)]
+        for spec in FIELDS[kind]:
+            self.fields[spec.name] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                label=f"{spec.label}{' *' if spec.required else ''}",
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v}

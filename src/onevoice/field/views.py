@@ -1,0 +1,696 @@
+"""Pages of the field app: clinics and vets, activities, customer trainings, the adoption
+ladder, territory pages and CRM imports.
+
+Each view is guarded by ``role_required`` with the roles the role table gives the
+permission, then reaches its object through a ``field.permissions.access_*`` function;
+lists come from selectors that apply the same scope. Views never test a role.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Page, Paginator
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from onevoice.accounts.models import Territory, User
+from onevoice.accounts.permissions import access_territory, request_user, role_required
+from onevoice.accounts.selectors import territories_for
+from onevoice.field import crm_import as crm
+from onevoice.field import forms, selectors, services
+from onevoice.field.choices import (
+    ActivityKind,
+    AdoptionStage,
+    ImportKind,
+    ImportStatus,
+    RowAction,
+    TrainingFormat,
+)
+from onevoice.field.models import CrmImport
+from onevoice.field.permissions import (
+    access_activity,
+    access_attendees,
+    access_clinic,
+    access_crm_import,
+    access_ladder,
+    access_new_activity,
+    access_new_training,
+    access_new_vet,
+    access_training,
+    access_vet,
+    can_add_activity,
+    can_add_clinic,
+    can_add_training,
+    can_add_vet,
+    can_change_activity,
+    can_change_clinic,
+    can_change_training,
+    can_change_vet,
+    can_erase_vet,
+    can_import,
+    can_move_on_ladder,
+    roles_with,
+)
+from onevoice.field.services import FieldRuleError
+
+PER_PAGE = 50
+PREVIEW_ROWS = 100
+PREVIEW_PROBLEMS = 500
+
+READERS = tuple(roles_with("field.view_clinic"))
+M = TypeVar("M", bound=Model)
+
+
+def _get(selector: Callable[..., M], pk: int) -> M:
+    try:
+        return selector(pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404("No such record.") from None
+
+
+def _page(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _visible_territory(user: User, code: str | None) -> Territory | None:
+    if not code:
+        return None
+    territory = territories_for(user=user).filter(code=code).first()
+    if territory is None:
+        raise Http404("No such territory.")
+    return territory
+
+
+# ---------------------------------------------------------------- clinics
+
+
+@role_required(*READERS)
+def clinic_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    trained = {"yes": True, "no": False}.get(request.GET.get("trained", ""))
+    sort = request.GET.get("sort", "potential")
+    filters = selectors.ClinicFilters(
+        search=request.GET.get("q", "").strip(),
+        territory=_visible_territory(user, request.GET.get("territory")),
+        stage=request.GET.get("stage", "") if request.GET.get("stage") in AdoptionStage else "",
+        trained=trained,
+        sort=sort if sort in selectors.CLINIC_SORTS else "potential",
+    )
+    page = _page(request, selectors.clinic_list(user=user, filters=filters))
+    rows = selectors.clinic_rows(page.object_list)
+    return render(
+        request,
+        "field/clinic_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "territories": territories_for(user=user),
+            "stages": AdoptionStage.choices,
+            "sorts": selectors.CLINIC_SORTS,
+            "query": _query_without_page(request),
+            "can_add": can_add_clinic(user=user, territory=None)
+            or any(can_add_clinic(user=user, territory=t) for t in territories_for(user=user)),
+            "can_import": can_import(user=user),
+        },
+    )
+
+
+@role_required(*roles_with("field.add_clinic"))
+def clinic_create(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    form = forms.ClinicCreateForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        territory = data.get("territory")
+        if not can_add_clinic(user=user, territory=territory):
+            form.add_error("territory", "Choose one of your territories.")
+        else:
+            try:
+                clinic = services.clinic_create(by=user, **data)
+            except FieldRuleError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Clinic {clinic} added.")
+                return redirect("field:clinic", pk=clinic.pk)
+    return render(request, "field/clinic_form.html", {"form": form, "clinic": None})
+
+
+@role_required(*READERS)
+def clinic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_clinic(user=user, clinic=_get(selectors.clinic_for_page, pk))
+    return render(
+        request,
+        "field/clinic_detail.html",
+        {
+            "clinic": clinic,
+            "vets": selectors.vets_of(clinic=clinic),
+            "trainings": selectors.trainings_for_clinic(clinic=clinic),
+            "activities": selectors.activities_for_clinic(clinic=clinic),
+            "history": selectors.ladder_history(clinic=clinic),
+            "ladder_form": forms.LadderForm(initial={"to_stage": clinic.stage}),
+            "can_change": can_change_clinic(user=user, clinic=clinic),
+            "can_add_vet": can_add_vet(user=user, clinic=clinic),
+            "can_add_activity": can_add_activity(user=user, clinic=clinic),
+            "can_add_training": can_add_training(user=user, clinic=clinic),
+            "can_move": can_move_on_ladder(user=user, clinic=clinic),
+            "stages": AdoptionStage.choices,
+        },
+    )
+
+
+@role_required(*roles_with("field.change_clinic"))
+def clinic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_clinic(user=user, clinic=_get(selectors.clinic_for_page, pk), change=True)
+    form = forms.ClinicForm(request.POST or None, instance=clinic, user=user)
+    if request.method == "POST" and form.is_valid():
+        fresh = _get(selectors.clinic_for_page, pk)
+        try:
+            services.clinic_update(clinic=fresh, by=user, changes=form.cleaned_data)
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Clinic {fresh} saved.")
+            return redirect("field:clinic", pk=pk)
+    return render(request, "field/clinic_form.html", {"form": form, "clinic": clinic})
+
+
+@require_POST
+@role_required(*roles_with("field.add_laddermove"))
+def clinic_ladder(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_ladder(user=user, clinic=_get(selectors.clinic_for_page, pk))
+    return _ladder_move(request, user, clinic=clinic)
+
+
+def _ladder_move(request: HttpRequest, user: User, **subject: Any) -> HttpResponse:
+    form = forms.LadderForm(request.POST)
+    target = subject.get("vet") or subject["clinic"]
+    url = reverse("field:vet" if "vet" in subject else "field:clinic", kwargs={"pk": target.pk})
+    if not form.is_valid():
+        messages.error(request, "Choose a stage of the adoption ladder.")
+        return redirect(url)
+    try:
+        move = services.ladder_move(
+            by=user,
+            note=form.cleaned_data["note"],
+            to_stage=form.cleaned_data["to_stage"],
+            **subject,
+        )
+    except FieldRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Moved: {move}.")
+    return redirect(url)
+
+
+# ---------------------------------------------------------------- vets
+
+
+@role_required(*roles_with("field.add_vet"))
+def vet_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_new_vet(user=user, clinic=_get(selectors.clinic_for_page, pk))
+    form = forms.VetCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vet = services.vet_create(by=user, clinic=clinic, **form.cleaned_data)
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{vet} added to {clinic.name}.")
+            return redirect("field:vet", pk=vet.pk)
+    return render(request, "field/vet_form.html", {"form": form, "clinic": clinic, "vet": None})
+
+
+@role_required(*READERS)
+def vet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk))
+    return render(
+        request,
+        "field/vet_detail.html",
+        {
+            "vet": vet,
+            "clinic": vet.clinic,
+            "attendance": selectors.attendance_of(vet=vet),
+            "activities": selectors.activities_of_vet(vet=vet),
+            "history": selectors.ladder_history(vet=vet),
+            "ladder_form": forms.LadderForm(initial={"to_stage": vet.stage}),
+            "can_change": can_change_vet(user=user, vet=vet),
+            "can_move": can_move_on_ladder(user=user, clinic=vet.clinic),
+            "can_erase": can_erase_vet(user=user, vet=vet),
+        },
+    )
+
+
+@role_required(*roles_with("field.change_vet"))
+def vet_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), change=True)
+    form = forms.VetForm(request.POST or None, instance=vet)
+    if request.method == "POST" and form.is_valid():
+        fresh = _get(selectors.vet_for_page, pk)
+        try:
+            services.vet_update(vet=fresh, by=user, changes=form.cleaned_data)
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{fresh} saved.")
+            return redirect("field:vet", pk=pk)
+    return render(request, "field/vet_form.html", {"form": form, "clinic": vet.clinic, "vet": vet})
+
+
+@require_POST
+@role_required(*roles_with("field.add_laddermove"))
+def vet_ladder(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk))
+    access_ladder(user=user, clinic=vet.clinic)
+    return _ladder_move(request, user, vet=vet)
+
+
+@role_required(*roles_with("field.erase_vet"))
+def vet_export(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), erase=True)
+    body = json.dumps(services.vet_personal_data(vet=vet), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="vet-{vet.code}.json"'
+    return response
+
+
+@require_POST
+@role_required(*roles_with("field.erase_vet"))
+def vet_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), erase=True)
+    try:
+        services.vet_erase(vet=vet, by=user)
+    except FieldRuleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Personal data of vet {vet.code} erased; their counts remain.")
+    return redirect("field:vet", pk=pk)
+
+
+# ---------------------------------------------------------------- activities
+
+
+@role_required(*READERS)
+def activity_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    kind = request.GET.get("kind", "")
+    filters = selectors.ActivityFilters(kind=kind if kind in ActivityKind else "")
+    page = _page(request, selectors.activity_list(user=user, filters=filters))
+    return render(
+        request,
+        "field/activity_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": ActivityKind.choices,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@role_required(*roles_with("field.add_activity"))
+def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_new_activity(user=user, clinic=_get(selectors.clinic_for_page, pk))
+    form = forms.ActivityForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = services.activity_log(
+                by=user,
+                clinic=clinic,
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                vets=list(data["vets"]),
+                field_vet=data["field_vet"],
+                duration_minutes=data["duration_minutes"],
+                summary=data["summary"],
+                next_step=data["next_step"],
+            )
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{activity} logged.")
+            return redirect("field:clinic", pk=clinic.pk)
+    return render(
+        request, "field/activity_form.html", {"form": form, "clinic": clinic, "activity": None}
+    )
+
+
+@role_required(*READERS)
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    activity = access_activity(user=user, activity=_get(selectors.activity_for_page, pk))
+    return render(
+        request,
+        "field/activity_detail.html",
+        {"activity": activity, "can_change": can_change_activity(user=user, activity=activity)},
+    )
+
+
+@role_required(*roles_with("field.change_activity"))
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    activity = access_activity(
+        user=user, activity=_get(selectors.activity_for_page, pk), change=True
+    )
+    form = forms.ActivityForm(
+        request.POST or None,
+        clinic=activity.clinic,
+        initial=forms.ActivityForm.initial_for(activity),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        vets = list(data.pop("vets"))
+        try:
+            services.activity_update(activity=activity, by=user, changes=data, vets=vets)
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Activity saved.")
+            return redirect("field:activity", pk=pk)
+    return render(
+        request,
+        "field/activity_form.html",
+        {"form": form, "clinic": activity.clinic, "activity": activity},
+    )
+
+
+# ---------------------------------------------------------------- customer trainings
+
+
+@role_required(*READERS)
+def training_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    fmt = request.GET.get("format", "")
+    filters = selectors.TrainingFilters(format=fmt if fmt in TrainingFormat else "")
+    if request.GET.get("mine") == "codelivered":
+        filters.codelivered_by = user
+    page = _page(request, selectors.training_list(user=user, filters=filters))
+    return render(
+        request,
+        "field/training_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "formats": TrainingFormat.choices,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _training_data(form: forms.TrainingForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "date": data["date"],
+        "format": data["format"],
+        "field_vet": data["field_vet"],
+        "topic": data["topic"],
+        "materials": data["materials"],
+        "notes": data["notes"],
+    }
+
+
+@role_required(*roles_with("field.add_customertraining"))
+def training_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    clinic = access_new_training(user=user, clinic=_get(selectors.clinic_for_page, pk))
+    form = forms.TrainingForm(request.POST or None, clinic=clinic)
+    if request.method == "POST" and form.is_valid():
+        attendees = access_attendees(user=user, vets=list(form.cleaned_data["attendees"]))
+        try:
+            training = services.training_log(
+                by=user, rep=user, clinic=clinic, attendees=attendees, **_training_data(form)
+            )
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{training} logged. Add the vets' test scores when known.")
+            return redirect("field:training", pk=training.pk)
+    return render(
+        request, "field/training_form.html", {"form": form, "clinic": clinic, "training": None}
+    )
+
+
+@role_required(*READERS)
+def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    training = access_training(user=user, training=_get(selectors.training_for_page, pk))
+    return render(
+        request,
+        "field/training_detail.html",
+        {
+            "training": training,
+            "attendance": training.trainingattendance_set.all(),
+            "can_change": can_change_training(user=user, training=training),
+        },
+    )
+
+
+@role_required(*roles_with("field.change_customertraining"))
+def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    training = access_training(
+        user=user, training=_get(selectors.training_for_page, pk), change=True
+    )
+    form = forms.TrainingForm(
+        request.POST or None,
+        clinic=training.clinic,
+        initial=forms.TrainingForm.initial_for(training),
+    )
+    if request.method == "POST" and form.is_valid():
+        attendees = access_attendees(user=user, vets=list(form.cleaned_data["attendees"]))
+        try:
+            services.training_update(
+                training=training, by=user, changes=_training_data(form), attendees=attendees
+            )
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Customer training saved.")
+            return redirect("field:training", pk=pk)
+    return render(
+        request,
+        "field/training_form.html",
+        {"form": form, "clinic": training.clinic, "training": training},
+    )
+
+
+@role_required(*roles_with("field.change_customertraining"))
+def training_scores(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    training = access_training(
+        user=user, training=_get(selectors.training_for_page, pk), change=True
+    )
+    form = forms.ScoresForm(request.POST or None, training=training)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_scores_set(training=training, by=user, scores=form.scores())
+        except FieldRuleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Test scores saved.")
+            return redirect("field:training", pk=pk)
+    return render(request, "field/training_scores.html", {"form": form, "training": training})
+
+
+# ---------------------------------------------------------------- territories
+
+
+@role_required(*READERS)
+def territory_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    territories = territories_for(user=user)
+    suggested = selectors.untrained_clinics_by_potential(territories=territories, limit=10)
+    return render(
+        request,
+        "field/territory_list.html",
+        {
+            "rows": selectors.territory_overview(territories=territories),
+            "suggested": suggested,
+            "can_log": bool(suggested) and can_add_training(user=user, clinic=suggested[0]),
+            "recent": selectors.recent_activities(territories=territories),
+            "recent_days": selectors.RECENT_DAYS,
+        },
+    )
+
+
+@role_required(*READERS)
+def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = request_user(request)
+    territory = Territory.objects.select_related("region", "team", "rep").filter(code=code).first()
+    if territory is None:
+        raise Http404("No such territory.")
+    access_territory(user=user, territory=territory)
+    sort = request.GET.get("sort", "potential")
+    sort = sort if sort in selectors.CLINIC_SORTS else "potential"
+    single = territories_for(user=user).filter(pk=territory.pk)
+    suggested = selectors.untrained_clinics_by_potential(territories=single, limit=5)
+    return render(
+        request,
+        "field/territory_detail.html",
+        {
+            "territory": territory,
+            "row": selectors.territory_overview(territories=single)[0],
+            "targets": selectors.territory_targets(territory=territory, sort=sort),
+            "suggested": suggested,
+            "can_log": bool(suggested) and can_add_training(user=user, clinic=suggested[0]),
+            "sort": sort,
+            "sorts": selectors.CLINIC_SORTS,
+        },
+    )
+
+
+# ---------------------------------------------------------------- CRM imports
+
+
+@role_required(*roles_with("field.add_crmimport"))
+def import_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    access_crm_import(user=user)
+    form = forms.ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            crm_import = services.crm_import_start(
+                by=user,
+                kind=form.cleaned_data["kind"],
+                file_name=upload.name,
+                content=upload.read(),
+                sheet=form.cleaned_data["sheet"],
+            )
+        except crm.ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("field:import", pk=crm_import.pk)
+    page = _page(request, selectors.crm_imports(), per_page=20)
+    return render(request, "field/import_list.html", {"form": form, "page": page})
+
+
+def _import_for(request: HttpRequest, pk: int) -> tuple[User, CrmImport]:
+    user = request_user(request)
+    access_crm_import(user=user)
+    crm_import = CrmImport.objects.filter(pk=pk).select_related("uploaded_by").first()
+    if crm_import is None:
+        raise Http404("No such import.")
+    access_crm_import(user=user, crm_import=crm_import)
+    return user, crm_import
+
+
+@role_required(*roles_with("field.add_crmimport"))
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user, crm_import = _import_for(request, pk)
+    kind = ImportKind(crm_import.kind)
+    context: dict[str, Any] = {"crm_import": crm_import, "kind": kind}
+    if crm_import.status == ImportStatus.COMMITTED:
+        context["problems"] = crm_import.report[:PREVIEW_PROBLEMS]
+        context["more_problems"] = max(0, len(crm_import.report) - PREVIEW_PROBLEMS)
+        return render(request, "field/import_detail.html", context)
+    try:
+        table = services.crm_import_table(crm_import=crm_import)
+    except crm.ImportFileError as exc:
+        context["file_error"] = str(exc)
+        return render(request, "field/import_detail.html", context)
+    form = forms.MappingForm(
+        request.POST or None, kind=kind, headers=table.headers, initial=crm_import.mapping
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.crm_import_set_mapping(crm_import=crm_import, by=user, mapping=form.mapping())
+        except (crm.ImportFileError, FieldRuleError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("field:import", pk=pk)
+    context.update(form=form, table=table)
+    try:
+        plan = crm.import_plan(kind=kind, table=table, mapping=crm_import.mapping)
+    except crm.ImportFileError as exc:
+        context["mapping_error"] = str(exc)
+    else:
+        problems = plan.problems
+        context.update(
+            plan=plan,
+            counts=plan.counts,
+            sample=plan.rows[:PREVIEW_ROWS],
+            problems=[p.as_dict() for p in problems[:PREVIEW_PROBLEMS]],
+            more_problems=max(0, len(problems) - PREVIEW_PROBLEMS),
+            importable=plan.counts[RowAction.NEW] + plan.counts[RowAction.UPDATED],
+        )
+    return render(request, "field/import_detail.html", context)
+
+
+@require_POST
+@role_required(*roles_with("field.add_crmimport"))
+def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    user, crm_import = _import_for(request, pk)
+    try:
+        services.crm_import_commit(crm_import=crm_import, by=user)
+    except (crm.ImportFileError, FieldRuleError) as exc:
+        messages.error(request, str(exc))
+    else:
+        c = crm_import.counts
+        messages.success(
+            request,
+            f"Imported {crm_import.file_name}: {c['new']} new, {c['updated']} updated, "
+            f"{c['unchanged']} unchanged, {c['refused']} refused.",
+        )
+    return redirect("field:import", pk=pk)
+
+
+@role_required(*roles_with("field.add_crmimport"))
+def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every refused row and why, as CSV: file, row, column, value, reason."""
+    _, crm_import = _import_for(request, pk)
+    if crm_import.status == ImportStatus.COMMITTED:
+        problems = crm_import.report
+    else:
+        try:
+            plan = crm.import_plan(
+                kind=ImportKind(crm_import.kind),
+                table=services.crm_import_table(crm_import=crm_import),
+                mapping=crm_import.mapping,
+            )
+        except crm.ImportFileError as exc:
+            problems = [
+                {
+                    "file": crm_import.file_name,
+                    "row": "",
+                    "column": "",
+                    "value": "",
+                    "reason": str(exc),
+                }
+            ]
+        else:
+            problems = [p.as_dict() for p in plan.problems]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["file", "row", "column", "value", "reason"])
+    writer.writeheader()
+    writer.writerows(problems)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{crm_import.pk}-refused.csv"'
+    return response

@@ -1,0 +1,98 @@
+"""Field objects for tests, built on the ``org`` fixture (territory N1 is the rep's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+from django.utils import timezone
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import Territory
+from onevoice.field import services
+from onevoice.field.models import Clinic, Vet
+
+CLINICS_CSV = (
+    "Account ID,Account Name,Street,City,Region,Territory,Segment,Vets,Dogs per year,Potential\n"
+    "CL-100,Oak Vets,1 High St,Leeds,N,N1,Independent small,3,2400,6.5\n"
+    "CL-101,Elm Practice,2 Low Rd,York,North,N1,corporate_group,8,7000,14\n"
+)
+
+
+def clinic(org: Any, territory: Territory | None = None, **fields: Any) -> Clinic:
+    territory = territory or org.territory_own
+    values = {
+        "code": f"C-{territory.code}-{Clinic.objects.count() + 1}",
+        "name": f"Clinic {Clinic.objects.count() + 1}",
+        "city": "Leeds",
+        "region": territory.region,
+        "territory": territory,
+        "segment": "independent_small",
+        "n_vets": 2,
+        "potential": 5.0,
+        **fields,
+    }
+    return Clinic.objects.create(**values)
+
+
+def vet(clinic: Clinic, **fields: Any) -> Vet:
+    n = Vet.objects.count() + 1
+    values = {
+        "code": f"V-{n}",
+        "clinic": clinic,
+        "first_name": "Ana",
+        "last_name": f"Vet{n}",
+        "email": f"ana{n}@example.org",
+        **fields,
+    }
+    return Vet.objects.create(**values)
+
+
+def world(org: Any) -> SimpleNamespace:
+    """A clinic with a vet, an activity and a training in each of N1 and S1, once per org."""
+    if getattr(org, "field", None) is not None:
+        return org.field  # type: ignore[no-any-return]
+    rep, other_rep = org.users[Role.SALES_REP], org.other_rep
+    field_vet = org.users[Role.FIELD_VET]
+    own = clinic(org, name="Oak Vets", code="CL-OWN", potential=9)
+    other = clinic(org, org.territory_other, name="Pine Vets", code="CL-OTHER", city="Bath")
+    own_vet, other_vet = vet(own), vet(other)
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    w = SimpleNamespace(
+        clinic=own,
+        other_clinic=other,
+        vet=own_vet,
+        other_vet=other_vet,
+        activity=services.activity_log(
+            by=rep, clinic=own, kind="visit", occurred_at=yesterday, vets=[own_vet]
+        ),
+        other_activity=services.activity_log(
+            by=other_rep, clinic=other, kind="call", occurred_at=yesterday, vets=[other_vet]
+        ),
+        training=services.training_log(
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=yesterday.date(),
+            format="in_clinic",
+            attendees=[own_vet],
+            field_vet=field_vet,
+        ),
+        other_training=services.training_log(
+            by=other_rep,
+            rep=other_rep,
+            clinic=other,
+            date=yesterday.date(),
+            format="in_clinic",
+            attendees=[other_vet],
+        ),
+        crm_import=services.crm_import_start(
+            by=org.users[Role.ADMIN],
+            kind="clinics",
+            file_name="crm.csv",
+            content=CLINICS_CSV.encode(),
+        ),
+    )
+    org.field = w
+    return w
