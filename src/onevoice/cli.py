@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from onevoice.commands.server import demo, serve
+from onevoice.commands.uplift import uplift
 from onevoice.commands.users import createuser, manage
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(serve)
 app.command()(createuser)
+app.command()(uplift)
 app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )(manage)
