@@ -215,27 +215,38 @@ def _sample(column: pa.Array) -> list[str]:
 def _detect_date_format(values: list[str], reference: Reference) -> str:
     if not values:
         return ISO_DATE
+    raw = pa.array(values, pa.string())
+    try:
+        pc.cast(raw, pa.date32())
+        return ISO_DATE  # every sample value is an ISO date: nothing to choose
+    except pa.ArrowInvalid:
+        pass
+    # One query scores every candidate format on the sample.
+    scores = ", ".join(
+        f"count(*) FILTER (WHERE TRY_STRPTIME(t, $f{i})::DATE BETWEEN $earliest AND $latest)"
+        for i in range(len(DATE_FORMATS))
+    )
+    params: dict[str, object] = {f"f{i}": fmt for i, fmt in enumerate(DATE_FORMATS)}
+    params.update(trim=_TRIM, earliest=reference.earliest, latest=reference.latest)
     con = duckdb.connect()
     try:
-        sample = pa.table({"x": pa.array(values, pa.string())})
-        best, best_score = ISO_DATE, -1
-        for fmt in DATE_FORMATS:
-            parsed = _parse_dates_duckdb(con, sample["x"].combine_chunks(), fmt)
-            ok = pc.and_(
-                pc.greater_equal(parsed, pa.scalar(reference.earliest, pa.date32())),
-                pc.less_equal(parsed, pa.scalar(reference.latest, pa.date32())),
-            )
-            score = pc.sum(pc.cast(pc.fill_null(ok, False), pa.int64())).as_py() or 0
-            if score > best_score:
-                best, best_score = fmt, score
-        return best
+        con.register("sample", pa.table({"x": raw}))
+        row = con.execute(
+            f"SELECT {scores} FROM (SELECT trim(x, $trim) AS t FROM sample)", params
+        ).fetchone()
     finally:
         con.close()
+    counts = list(row or [0] * len(DATE_FORMATS))
+    return DATE_FORMATS[counts.index(max(counts))]
 
 
 def _parse_dates_duckdb(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.Array:
     if fmt == ISO_DATE:
-        sql = "SELECT TRY_CAST(trim(x, $trim) AS DATE) AS d FROM chunk_text"
+        # DuckDB reads 'infinity' as a date; no sale happened then.
+        sql = (
+            "SELECT CASE WHEN isfinite(d) THEN d END FROM "
+            "(SELECT TRY_CAST(trim(x, $trim) AS DATE) AS d FROM chunk_text)"
+        )
         params = {"trim": _TRIM}
     else:
         sql = "SELECT TRY_STRPTIME(trim(x, $trim), $fmt)::DATE AS d FROM chunk_text"
@@ -413,7 +424,7 @@ class ChunkValidator:
         quarantined: list[pa.Table] = []
         if n_bad:
             quarantined.append(
-                self._quarantine_invalid(chunk, failures, any_bad, mapped_clinic, date, reasons)
+                self._quarantine_invalid(chunk, failures, any_bad, mapped_clinic, reasons)
             )
         if chunk.malformed:
             reasons[MALFORMED_ROW] = len(chunk.malformed)
@@ -473,7 +484,6 @@ class ChunkValidator:
         failures: list[tuple[str, pa.Array]],
         any_bad: pa.Array,
         mapped_clinic: pa.Array,
-        date: pa.Array,
         reasons: dict[str, int],
     ) -> pa.Table:
         reason = pa.nulls(chunk.num_rows, pa.string())
@@ -484,12 +494,11 @@ class ChunkValidator:
         raw = {name: pc.filter(chunk.columns[name], any_bad) for name in self.source_columns}
         text = {c: raw[self.columns[c]].to_pylist() for c in self.columns}
         mapped = pc.filter(mapped_clinic, any_bad).to_pylist()
-        parsed_dates = pc.filter(date, any_bad).to_pylist()
         details = []
         reason_list = reason.to_pylist()
         for i, (row, why) in enumerate(zip(rows, reason_list, strict=True)):
             reasons[why] = reasons.get(why, 0) + 1
-            details.append(self._detail(why, i, row, text, mapped, parsed_dates))
+            details.append(self._detail(why, i, row, text, mapped))
         return pa.table(
             {
                 **raw,
@@ -508,7 +517,6 @@ class ChunkValidator:
         row: int,
         text: dict[str, list[str]],
         mapped: list[str],
-        parsed_dates: list[dt.date | None],
     ) -> str:
         cols = self.columns
         common = {"file": self.file, "row": row}
