@@ -123,3 +123,44 @@ def test_cannot_revoke_someone_elses_token(client, org):
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_login_is_throttled_after_repeated_failures_even_with_the_right_password(client, org):
+    from onevoice.accounts.throttle import MAX_FAILURES_PER_USERNAME
+
+    url = reverse("accounts:login")
+    for _ in range(MAX_FAILURES_PER_USERNAME):
+        assert client.post(url, {"username": "analyst", "password": "guess"}).status_code == 200
+    response = client.post(url, {"username": "analyst", "password": org.password})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302  # still logged out
+    # Another account is not locked by the first one's failures.
+    ok = client.post(url, {"username": "marketing", "password": org.password})
+    assert ok.status_code == 302
+
+
+def test_a_successful_login_clears_earlier_failures(client, org):
+    from onevoice.accounts.models import LoginFailure
+
+    url = reverse("accounts:login")
+    client.post(url, {"username": "analyst", "password": "guess"})
+    client.post(url, {"username": "analyst", "password": org.password})
+    assert not LoginFailure.objects.filter(username="analyst").exists()
+
+
+def test_admin_browses_and_exports_the_audit_trail(client, org):
+    from onevoice.accounts.services import user_set_role
+
+    user_set_role(user=org.users[Role.REVIEWER], role=Role.ANALYST, actor=org.users[Role.ADMIN])
+    client.force_login(org.users[Role.ADMIN])
+    html = client.get(reverse("accounts:audit"), {"action": "user.role"}).content.decode()
+    assert "user.role" in html
+    assert "user.create" not in html
+    response = client.get(reverse("accounts:audit"), {"action": "user.role", "format": "csv"})
+    body = b"".join(response.streaming_content).decode()
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("at,actor,action")
+    assert len(lines) == 2
+    assert "admin,user.role" in lines[1]
+    assert "analyst" in lines[1]

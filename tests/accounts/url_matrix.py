@@ -10,6 +10,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:logout": Entry("POST", 302, 302),
     "accounts:password_change": Entry("GET", 302, 200),
     "accounts:password_change_done": Entry("GET", 302, 200),
+    "accounts:audit": Entry("GET", 302, 403, only={Role.ADMIN.value: 200}),
     "accounts:tokens": Entry("GET", 302, 200),
     "accounts:token_create": Entry("POST", 302, 200, data={"name": "matrix"}),
     # Revoking a token that is not yours is a 404; see test_views for your own.

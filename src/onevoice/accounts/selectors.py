@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from onevoice.accounts.choices import Role
-from onevoice.accounts.models import ApiToken, Team, Territory, User
+from onevoice.accounts.models import ApiToken, AuditEvent, Team, Territory, User
 from onevoice.accounts.permissions import role_of
 from onevoice.accounts.services import hash_token
 
@@ -51,3 +53,26 @@ def users_by_role() -> dict[str, int]:
         if name in counts:
             counts[name] += 1
     return counts
+
+
+def audit_events(
+    *,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    since: Any = None,
+    until: Any = None,
+) -> QuerySet[AuditEvent]:
+    """The audit trail, newest first, filtered as the admin asked."""
+    qs = AuditEvent.objects.select_related("actor")
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor__username=actor)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    return qs

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from typing import Any
+
+from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,7 +17,14 @@ from onevoice.accounts.choices import Role
 from onevoice.accounts.home import home_page_for
 from onevoice.accounts.models import ApiToken
 from onevoice.accounts.permissions import request_user, role_required
+from onevoice.accounts.selectors import audit_events
 from onevoice.accounts.services import api_token_create, api_token_revoke
+from onevoice.accounts.throttle import (
+    ERROR_THROTTLED,
+    login_failure_record,
+    login_success_record,
+    login_throttled_for,
+)
 
 ALL = tuple(Role)
 
@@ -45,3 +58,96 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token, actor=request_user(request))
     messages.success(request, f"Token {token.name} revoked.")
     return redirect("accounts:tokens")
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # Behind a proxy, deployments set SECURE_PROXY_SSL_HEADER; REMOTE_ADDR is what we
+    # trust here, so a forged X-Forwarded-For cannot dodge the throttle.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login, refusing further attempts after repeated failures."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = (request.POST.get("username") or "").strip()
+        minutes = login_throttled_for(username=username, ip=_client_ip(request))
+        if minutes:
+            form = self.get_form()
+            form.errors.clear()
+            context = self.get_context_data(
+                form=form, throttled=ERROR_THROTTLED.format(minutes=minutes)
+            )
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        username = (self.request.POST.get("username") or "").strip()
+        if username:
+            login_failure_record(username=username, ip=_client_ip(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        login_success_record(username=form.get_user().get_username())
+        return super().form_valid(form)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False)
+    actor = forms.CharField(required=False, label="Username")
+    object_type = forms.CharField(required=False, label="Object type")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+AUDIT_PAGE_SIZE = 200
+
+
+@role_required(Role.ADMIN)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events(**{k: v for k, v in filters.items() if v})
+    if request.GET.get("format") == "csv":
+        return _audit_csv(events)
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "form": form,
+            "events": events[:AUDIT_PAGE_SIZE],
+            "page_size": AUDIT_PAGE_SIZE,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _audit_csv(events: Any) -> StreamingHttpResponse:
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    header = ["at", "actor", "action", "object_type", "object_id", "object", "before", "after"]
+
+    def rows() -> Any:
+        yield writer.writerow(header)
+        for e in events.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    e.at.isoformat(),
+                    e.actor.username if e.actor else "",
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    json.dumps(e.before, default=str),
+                    json.dumps(e.after, default=str),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="onevoice-audit.csv"'
+    return response
