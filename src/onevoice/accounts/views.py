@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -106,7 +107,7 @@ AUDIT_PAGE_SIZE = 200
 
 
 @role_required(Role.ADMIN)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HttpRequest) -> HttpResponseBase:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_events(**{k: v for k, v in filters.items() if v})

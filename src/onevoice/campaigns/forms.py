@@ -12,7 +12,7 @@ from onevoice.field.choices import Segment
 
 
 class _UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
 
 
