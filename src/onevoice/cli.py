@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from onevoice.commands.backup import backup_command, restore_command
 from onevoice.commands.server import demo, serve
 from onevoice.commands.uplift import uplift
 from onevoice.commands.users import createuser, manage
@@ -18,6 +19,8 @@ app.command()(demo)
 app.command()(serve)
 app.command()(createuser)
 app.command()(uplift)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )(manage)

@@ -1,0 +1,129 @@
+"""Backup and restore of an embedded installation: its whole data directory.
+
+The archive (``.tar.gz``) holds a consistent copy of the SQLite database (taken with
+SQLite's online backup API, so a running server can keep writing), the media files,
+the sales dataset and the secret key, plus a manifest with a SHA-256 per file that
+``restore`` verifies before anything is written. The archive contains customer data
+and the installation's secret: store it like the data directory itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+DB_NAME = "onevoice.sqlite3"
+INCLUDED_DIRS = ("media", "sales")
+INCLUDED_FILES = ("secret_key",)
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+ERROR_POSTGRES = (
+    "DATABASE_URL is set: back up PostgreSQL with pg_dump (see the README); "
+    "`onevoice backup` covers the embedded SQLite installation."
+)
+ERROR_NO_DB = "{home} holds no OneVoice database ({db} is missing)."
+ERROR_NOT_EMPTY = (
+    "{home} is not empty; restore into a new directory, or pass --force to replace it."
+)
+ERROR_CORRUPT = "{archive}: {member} does not match its checksum; nothing was restored."
+ERROR_NOT_BACKUP = "{archive} is not a OneVoice backup (no manifest)."
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that could not be done; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    archive: Path
+    files: int
+    bytes: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def backup(home: Path, archive: Path) -> BackupSummary:
+    """Write ``archive`` from the data directory ``home``."""
+    if os.environ.get("DATABASE_URL"):
+        raise BackupError(ERROR_POSTGRES)
+    db = home / DB_NAME
+    if not db.exists():
+        raise BackupError(ERROR_NO_DB.format(home=home, db=DB_NAME))
+    with tempfile.TemporaryDirectory(prefix="onevoice-backup-") as tmp:
+        staging = Path(tmp)
+        # The online backup API gives a consistent snapshot even under WAL writes.
+        with sqlite3.connect(db) as source, sqlite3.connect(staging / DB_NAME) as target:
+            source.backup(target)
+        target_files = {DB_NAME: staging / DB_NAME}
+        for name in INCLUDED_FILES:
+            if (home / name).exists():
+                target_files[name] = home / name
+        for directory in INCLUDED_DIRS:
+            root = home / directory
+            if root.exists():
+                for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                    target_files[str(path.relative_to(home))] = path
+        manifest = {
+            "format": FORMAT,
+            "created_at": datetime.now(UTC).isoformat(),
+            "files": {name: _sha256(path) for name, path in target_files.items()},
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        partial = archive.with_name(archive.name + ".partial")
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(partial, "w:gz") as tar:
+            tar.add(staging / MANIFEST, arcname=MANIFEST)
+            for name, path in target_files.items():
+                tar.add(path, arcname=f"data/{name}")
+        partial.replace(archive)
+    size = sum(p.stat().st_size for p in target_files.values() if p.exists())
+    return BackupSummary(archive=archive, files=len(target_files), bytes=size)
+
+
+def restore(archive: Path, home: Path, *, force: bool = False) -> int:
+    """Restore ``archive`` into ``home``; verified in full before the home is touched."""
+    if home.exists() and any(home.iterdir()) and not force:
+        raise BackupError(ERROR_NOT_EMPTY.format(home=home))
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="onevoice-restore-", dir=home.parent) as tmp:
+        staging = Path(tmp)
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(staging, filter="data")
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise BackupError(f"{ERROR_NOT_BACKUP.format(archive=archive)} ({exc})") from None
+        manifest_path = staging / MANIFEST
+        if not manifest_path.exists():
+            raise BackupError(ERROR_NOT_BACKUP.format(archive=archive))
+        files: dict[str, str] = json.loads(manifest_path.read_text())["files"]
+        for name, digest in files.items():
+            path = staging / "data" / name
+            if not path.exists() or _sha256(path) != digest:
+                raise BackupError(ERROR_CORRUPT.format(archive=archive, member=name))
+        restored = staging / "data"
+        if (restored / "secret_key").exists():
+            (restored / "secret_key").chmod(0o600)
+        if home.exists():
+            old = home.with_name(home.name + ".before-restore")
+            shutil.rmtree(old, ignore_errors=True)
+            home.replace(old)
+            restored.replace(home)
+            shutil.rmtree(old)
+        else:
+            restored.replace(home)
+    return len(files)

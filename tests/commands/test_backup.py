@@ -1,0 +1,96 @@
+"""Backup and restore round-trip a loaded installation exactly (real processes)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ONEVOICE_HOME"}}
+    return subprocess.run(
+        [sys.executable, "-m", "onevoice", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _dump(home: Path) -> list[str]:
+    with sqlite3.connect(home / "onevoice.sqlite3") as db:
+        return list(db.iterdump())
+
+
+def _files(home: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(home)): p.read_bytes()
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and not p.name.startswith("onevoice.sqlite3")
+    }
+
+
+@pytest.fixture(scope="module")
+def loaded_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    out = _run("demo", "--no-serve", "--home", str(home), "--clinics", "60")
+    assert out.returncode == 0, out.stderr
+    (home / "media" / "assets").mkdir(parents=True, exist_ok=True)
+    (home / "media" / "assets" / "aid.pdf").write_bytes(b"%PDF-1.4 demo")
+    return home
+
+
+def test_backup_then_restore_reproduces_database_and_files_exactly(loaded_home, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    out = _run("backup", str(archive), "--home", str(loaded_home))
+    assert out.returncode == 0, out.stderr
+    assert "Backed up" in out.stdout
+    target = tmp_path / "restored"
+    out = _run("restore", str(archive), "--home", str(target))
+    assert out.returncode == 0, out.stderr
+    assert _dump(target) == _dump(loaded_home)
+    assert _files(target) == _files(loaded_home)
+    assert oct((target / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_restore_refuses_a_non_empty_home_and_a_corrupt_archive(loaded_home, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    assert _run("backup", str(archive), "--home", str(loaded_home)).returncode == 0
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("mine")
+    out = _run("restore", str(archive), "--home", str(busy))
+    assert out.returncode == 1
+    assert "is not empty" in out.stderr
+    assert (busy / "keep.txt").read_text() == "mine"
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"not a tarball")
+    out = _run("restore", str(broken), "--home", str(tmp_path / "new"))
+    assert out.returncode == 1
+    assert "is not a OneVoice backup" in out.stderr
+    assert not (tmp_path / "new" / "onevoice.sqlite3").exists()
+
+
+def test_backup_refuses_postgres_and_points_to_pg_dump(tmp_path):
+    env = {**os.environ, "DATABASE_URL": "postgresql://x@127.0.0.1/none"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onevoice",
+            "backup",
+            str(tmp_path / "x.tgz"),
+            "--home",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert "pg_dump" in out.stderr
