@@ -96,3 +96,53 @@ def world(org: Any) -> SimpleNamespace:
     )
     org.field = w
     return w
+
+
+def campaign_toolkit(org: Any) -> SimpleNamespace:
+    """A campaign in co-creation with an approved key message, a draft one, an approved
+    asset version and an objection, made through the campaigns services."""
+    from onevoice.campaigns import services as cs
+    from onevoice.campaigns.choices import CampaignStatus, Decision, Function
+
+    marketing = org.users[Role.MARKETING]
+    campaign = cs.campaign_create(
+        user=marketing,
+        name="Heart launch",
+        product="Pimobendan",
+        indication="MMVD stage B2",
+        objective="Find B2 dogs.",
+        why="Because EPIC.",
+        start_date=dt.date(2025, 6, 1),
+        end_date=dt.date(2027, 11, 30),
+        marketing_lead=marketing,
+        sales_lead=org.users[Role.SALES_MANAGER],
+    )
+    campaign = cs.campaign_transition(
+        campaign=campaign, user=marketing, target=CampaignStatus.CO_CREATION
+    )
+    message = cs.message_create(
+        campaign=campaign, user=marketing, title="Treat at B2", text="1228 vs 766 days."
+    )
+    cs.evidence_add(
+        user=marketing, message=message, citation="Boswood 2016", excerpt="1228", level="rct"
+    )
+    message = cs.message_approve(message=message, user=org.users[Role.REVIEWER])
+    draft = cs.message_create(campaign=campaign, user=marketing, title="Draft", text="Not yet.")
+    asset = cs.asset_create(
+        campaign=campaign, user=marketing, title="VHS detail aid", kind="detail_aid", body="# VHS"
+    )
+    version = asset.versions.get()
+    for function, role in (
+        (Function.MARKETING, Role.MARKETING),
+        (Function.SALES, Role.SALES_MANAGER),
+        (Function.REVIEWER, Role.REVIEWER),
+    ):
+        version = cs.asset_decide(
+            version=version, user=org.users[role], function=function, decision=Decision.APPROVE
+        )
+    objection = cs.objection_raise(
+        campaign=campaign, user=org.users[Role.SALES_REP], text="My clients won't pay for it."
+    )
+    return SimpleNamespace(
+        campaign=campaign, message=message, draft=draft, version=version, objection=objection
+    )

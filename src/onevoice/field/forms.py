@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from onevoice.field import selectors
 from onevoice.field.choices import ActivityKind, AdoptionStage, ImportKind, TrainingFormat
 from onevoice.field.crm_import import FIELDS, MAX_FILE_BYTES
 from onevoice.field.models import Activity, Clinic, CustomerTraining, Vet
+from onevoice.field.selectors import CampaignToolkit
 
 
 class ClinicForm(forms.ModelForm):
@@ -76,6 +78,58 @@ class VetCreateForm(VetForm):
         fields = ["code", *VetForm.Meta.fields]
 
 
+class _ToolkitChoices(forms.MultipleChoiceField):
+    """Checkboxes over a list of objects (not a queryset); cleans to the objects."""
+
+    def __init__(self, objects: list[Any], label: str, describe: Callable[[Any], str] = str):
+        self.by_key = {str(o.pk): o for o in objects}
+        super().__init__(
+            choices=[(k, describe(o)) for k, o in self.by_key.items()],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=label,
+        )
+
+    def clean(self, value: Any) -> list[Any]:
+        keys = super().clean(value)
+        return [self.by_key[k] for k in keys]
+
+
+def _merged(objects: list[Any], recorded: list[Any]) -> list[Any]:
+    """The choices now, plus what was recorded before (e.g. an asset expired since)."""
+    keys = {o.pk for o in objects}
+    return [*objects, *(o for o in recorded if o.pk not in keys)]
+
+
+def _add_toolkit(
+    form: forms.Form,
+    toolkit: CampaignToolkit | None,
+    *,
+    full: bool,
+    recorded: dict[str, list[Any]] | None = None,
+) -> None:
+    """Add the campaign's approved messages and assets (and, for activities, objections)."""
+    if toolkit is None:
+        return
+    recorded = recorded or {}
+    if full:
+        form.fields["key_messages"] = _ToolkitChoices(
+            _merged(toolkit.messages, recorded.get("key_messages", [])),
+            f"Key messages discussed ({toolkit.campaign})",
+        )
+    form.fields["asset_versions"] = _ToolkitChoices(
+        _merged(toolkit.assets, recorded.get("asset_versions", [])),
+        "Approved assets used",
+        lambda v: f"{v.asset} (v{v.number}, {v.asset.get_kind_display()})",
+    )
+    if full:
+        form.fields["objections"] = _ToolkitChoices(
+            _merged(toolkit.objections, recorded.get("objections", [])),
+            "Objections heard",
+            lambda o: str(o),
+        )
+
+
 def _vet_choices(clinic: Clinic) -> Any:
     return clinic.vets.filter(erased_at__isnull=True).order_by("last_name", "first_name")
 
@@ -103,15 +157,46 @@ class ActivityForm(forms.Form):
     )
     next_step = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        clinic: Clinic,
+        toolkit: CampaignToolkit | None = None,
+        activity: Activity | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if activity is not None:
+            kwargs.setdefault("initial", self.initial_for(activity))
         super().__init__(*args, **kwargs)
         self.clinic = clinic
+        self.toolkit = toolkit
         self.fields["vets"].queryset = _vet_choices(clinic)  # type: ignore[attr-defined]
         self.fields["field_vet"].queryset = selectors.field_vets_for(clinic=clinic)  # type: ignore[attr-defined]
+        recorded: dict[str, list[Any]] = {}
+        if activity is not None:
+            recorded = {
+                "key_messages": list(activity.key_messages.all()),
+                "asset_versions": list(activity.asset_versions.all()),
+                "objections": list(activity.objections.all()),
+            }
+        _add_toolkit(self, toolkit, full=True, recorded=recorded)
+
+    def links(self) -> dict[str, Any]:
+        """The campaign and what of it was in play, for the services."""
+        if self.toolkit is None:
+            return {}
+        return {
+            "key_messages": self.cleaned_data["key_messages"],
+            "asset_versions": self.cleaned_data["asset_versions"],
+            "objections": self.cleaned_data["objections"],
+        }
 
     @classmethod
     def initial_for(cls, activity: Activity) -> dict[str, Any]:
         return {
+            "key_messages": [str(m.pk) for m in activity.key_messages.all()],
+            "asset_versions": [str(v.pk) for v in activity.asset_versions.all()],
+            "objections": [str(o.pk) for o in activity.objections.all()],
             "kind": activity.kind,
             "occurred_at": activity.occurred_at,
             "vets": list(activity.vets.all()),
@@ -142,15 +227,31 @@ class TrainingForm(forms.Form):
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        clinic: Clinic,
+        toolkit: CampaignToolkit | None = None,
+        training: CustomerTraining | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if training is not None:
+            kwargs.setdefault("initial", self.initial_for(training))
         super().__init__(*args, **kwargs)
         self.clinic = clinic
+        self.toolkit = toolkit
         self.fields["attendees"].queryset = _vet_choices(clinic)  # type: ignore[attr-defined]
         self.fields["field_vet"].queryset = selectors.field_vets_for(clinic=clinic)  # type: ignore[attr-defined]
+        recorded = {"asset_versions": list(training.asset_versions.all())} if training else {}
+        _add_toolkit(self, toolkit, full=False, recorded=recorded)
+
+    def asset_versions(self) -> list[Any] | None:
+        return self.cleaned_data["asset_versions"] if self.toolkit else None
 
     @classmethod
     def initial_for(cls, training: CustomerTraining) -> dict[str, Any]:
         return {
+            "asset_versions": [str(v.pk) for v in training.asset_versions.all()],
             "date": training.date,
             "format": training.format,
             "field_vet": training.field_vet,

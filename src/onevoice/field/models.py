@@ -117,6 +117,12 @@ class CustomerTraining(models.Model):
     materials = models.TextField(
         blank=True, help_text="Materials used: slides, X-ray sets, the customer-training kit."
     )
+    asset_versions = models.ManyToManyField(
+        "campaigns.AssetVersion",
+        blank=True,
+        related_name="customer_trainings",
+        verbose_name="approved assets used",
+    )
     notes = models.TextField(blank=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +187,29 @@ class Activity(models.Model):
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     summary = models.TextField(blank=True, help_text="What was discussed.")
     next_step = models.CharField(max_length=300, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="field_activities",
+        help_text="The campaign whose messages, assets and objections were in play.",
+    )
+    key_messages = models.ManyToManyField(
+        "campaigns.KeyMessage", blank=True, related_name="field_activities"
+    )
+    asset_versions = models.ManyToManyField(
+        "campaigns.AssetVersion",
+        blank=True,
+        related_name="field_activities",
+        verbose_name="approved assets used",
+    )
+    objections = models.ManyToManyField(
+        "campaigns.Objection",
+        blank=True,
+        related_name="field_activities",
+        verbose_name="objections heard",
+    )
     logged_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -34,6 +34,10 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory, User
+from onevoice.campaigns import selectors as campaign_selectors
+from onevoice.campaigns.choices import ApprovalStatus
+from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
+from onevoice.campaigns.permissions import can_view_campaign
 from onevoice.field.choices import STAGE_RANK, AdoptionStage
 from onevoice.field.models import (
     Activity,
@@ -300,9 +304,9 @@ def activity_list(*, user: User, filters: ActivityFilters | None = None) -> Quer
 def activity_for_page(*, pk: int) -> Activity:
     return (
         Activity.objects.select_related(
-            "clinic__territory__team", "clinic__region", "rep", "field_vet"
+            "clinic__territory__team", "clinic__region", "rep", "field_vet", "campaign"
         )
-        .prefetch_related("vets")
+        .prefetch_related("vets", "key_messages", "asset_versions__asset", "objections")
         .get(pk=pk)
     )
 
@@ -344,12 +348,13 @@ def training_for_page(*, pk: int) -> CustomerTraining:
             "clinic__territory__team", "clinic__region", "rep", "field_vet", "logged_by"
         )
         .prefetch_related(
+            "asset_versions__asset",
             Prefetch(
                 "trainingattendance_set",
                 queryset=TrainingAttendance.objects.select_related("vet__clinic").order_by(
                     "vet__last_name", "vet__first_name"
                 ),
-            )
+            ),
         )
         .get(pk=pk)
     )
@@ -540,3 +545,41 @@ def ladder_reached(
 
 def crm_imports() -> QuerySet[CrmImport]:
     return CrmImport.objects.select_related("uploaded_by").defer("content")
+
+
+# ---------------------------------------------------------------- the campaign in the field
+
+
+@dataclass
+class CampaignToolkit:
+    """What a rep may bring into an activity: approved key messages and assets, and the
+    campaign's objection register, read through the campaigns app."""
+
+    campaign: Campaign
+    messages: list[KeyMessage]
+    assets: list[AssetVersion]
+    objections: list[Objection]
+
+
+def campaign_toolkit(*, user: User, campaign: Campaign | None = None) -> CampaignToolkit | None:
+    """The toolkit of ``campaign`` (default: the current campaign), or None when there is
+    no campaign the user may see."""
+    if campaign is None:
+        campaign = campaign_selectors.campaign_current()
+    if campaign is None or not can_view_campaign(user=user, campaign=campaign):
+        return None
+    return CampaignToolkit(
+        campaign=campaign,
+        messages=[
+            m
+            for m in campaign_selectors.messages_for(campaign=campaign, user=user)
+            if m.status == ApprovalStatus.APPROVED
+        ],
+        assets=campaign_selectors.asset_versions_for_reps(campaign=campaign),
+        objections=campaign_selectors.objections_for(campaign=campaign, user=user),
+    )
+
+
+def clinic_codes() -> list[str]:
+    """Every clinic identifier the company knows (the sales importer's reference)."""
+    return list(Clinic.objects.values_list("code", flat=True))

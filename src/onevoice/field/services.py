@@ -20,6 +20,10 @@ from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Region, Territory, User
 from onevoice.accounts.permissions import role_of
 from onevoice.accounts.services import audit_record
+from onevoice.campaigns import selectors as campaign_selectors
+from onevoice.campaigns import services as campaign_services
+from onevoice.campaigns.choices import ApprovalStatus
+from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 from onevoice.field import crm_import as crm
 from onevoice.field.choices import (
     ActivityKind,
@@ -189,6 +193,12 @@ ERROR_LADDER_NOTHING = "Say which clinic or vet moves on the adoption ladder."
 ERROR_IMPORT_COMMITTED = (
     "This import was already done on {at:%Y-%m-%d %H:%M}; upload the file again."
 )
+ERROR_LINKS_WITHOUT_CAMPAIGN = (
+    "Say which campaign the key messages, assets and objections of this activity belong to."
+)
+ERROR_MESSAGE_NOT_APPROVED = "Key message {message!r} is not an approved message of {campaign}."
+ERROR_ASSET_NOT_USABLE = "{version} is not an approved, unexpired asset of {campaign}."
+ERROR_OBJECTION_OTHER_CAMPAIGN = "Objection {objection!r} is not in the register of {campaign}."
 ERROR_ALREADY_ERASED = "{vet}: personal data already erased on {at:%Y-%m-%d}."
 
 # Clock skew allowed between a rep's device and the server for "now".
@@ -213,6 +223,7 @@ ACTIVITY_CHANGEABLE = (
     "duration_minutes",
     "summary",
     "next_step",
+    "campaign",
 )
 TRAINING_CHANGEABLE = ("date", "format", "field_vet", "topic", "materials", "notes")
 
@@ -418,6 +429,52 @@ def _check_vets_at(vets: Iterable[Vet], clinic: Clinic) -> None:
             )
 
 
+def _check_campaign_links(
+    campaign: Campaign | None,
+    key_messages: Sequence[KeyMessage],
+    asset_versions: Sequence[AssetVersion],
+    objections: Sequence[Objection],
+) -> None:
+    """Messages discussed must be approved, assets approved and unexpired, objections
+    from the campaign's register: what reps may say and show, nothing else."""
+    if campaign is None:
+        if key_messages or asset_versions or objections:
+            raise FieldRuleError(ERROR_LINKS_WITHOUT_CAMPAIGN)
+        return
+    for message in key_messages:
+        if message.campaign_id != campaign.pk or message.status != ApprovalStatus.APPROVED:
+            raise FieldRuleError(
+                ERROR_MESSAGE_NOT_APPROVED.format(message=str(message), campaign=campaign)
+            )
+    usable = {v.pk for v in campaign_selectors.asset_versions_for_reps(campaign=campaign)}
+    for version in asset_versions:
+        if version.pk not in usable:
+            raise FieldRuleError(ERROR_ASSET_NOT_USABLE.format(version=version, campaign=campaign))
+    for objection in objections:
+        if objection.campaign_id != campaign.pk:
+            raise FieldRuleError(
+                ERROR_OBJECTION_OTHER_CAMPAIGN.format(objection=str(objection), campaign=campaign)
+            )
+
+
+def _record_campaign_use(
+    *,
+    by: User,
+    clinic: Clinic,
+    asset_versions: Iterable[AssetVersion] = (),
+    objections_heard: Mapping[Objection, int] | None = None,
+) -> None:
+    """Tell campaigns which assets were used and how often objections were heard."""
+    try:
+        for version in asset_versions:
+            campaign_services.asset_use_record(version=version, user=by, clinic=clinic)
+        for objection, count in (objections_heard or {}).items():
+            if count:
+                campaign_services.objection_heard(objection=objection, by=by, count=count)
+    except campaign_services.CampaignRuleError as exc:
+        raise FieldRuleError(str(exc)) from None
+
+
 @transaction.atomic
 def activity_log(
     *,
@@ -430,12 +487,22 @@ def activity_log(
     duration_minutes: int | None = None,
     summary: str = "",
     next_step: str = "",
+    campaign: Campaign | None = None,
+    key_messages: Sequence[KeyMessage] = (),
+    asset_versions: Sequence[AssetVersion] = (),
+    objections: Sequence[Objection] = (),
 ) -> Activity:
-    """Log a visit, call, e-mail or webinar ``by`` a rep with a clinic and some of its vets."""
+    """Log a visit, call, e-mail or webinar ``by`` a rep with a clinic and some of its vets.
+
+    Within ``campaign``: the key messages discussed, the approved assets used (each
+    recorded as a use with the clinic) and the objections heard (each adding one to how
+    often the campaign's register says it is heard).
+    """
     _check_choice("kind", kind, ActivityKind)
     _check_past("The activity", occurred_at)
     _check_vets_at(vets, clinic)
     _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
+    _check_campaign_links(campaign, key_messages, asset_versions, objections)
     activity = Activity.objects.create(
         kind=kind,
         clinic=clinic,
@@ -445,15 +512,28 @@ def activity_log(
         duration_minutes=duration_minutes,
         summary=summary,
         next_step=next_step,
+        campaign=campaign,
     )
     activity.vets.set(vets)
+    activity.key_messages.set(key_messages)
+    activity.asset_versions.set(asset_versions)
+    activity.objections.set(objections)
+    _record_campaign_use(
+        by=by,
+        clinic=clinic,
+        asset_versions=asset_versions,
+        objections_heard=dict.fromkeys(objections, 1),
+    )
     audit_record(
         actor=by,
         action="activity.log",
         obj=activity,
         after={
-            **_snapshot(activity, ("kind", "clinic", "occurred_at", "field_vet")),
+            **_snapshot(activity, ("kind", "clinic", "occurred_at", "field_vet", "campaign")),
             "vets": sorted(v.pk for v in vets),
+            "key_messages": sorted(m.pk for m in key_messages),
+            "asset_versions": sorted(v.pk for v in asset_versions),
+            "objections": sorted(o.pk for o in objections),
         },
     )
     return activity
@@ -466,8 +546,15 @@ def activity_update(
     by: User,
     changes: Mapping[str, Any],
     vets: Sequence[Vet] | None = None,
+    key_messages: Sequence[KeyMessage] | None = None,
+    asset_versions: Sequence[AssetVersion] | None = None,
+    objections: Sequence[Objection] | None = None,
 ) -> Activity:
-    """Correct a logged activity; ``vets`` replaces who was met when given."""
+    """Correct a logged activity; each list given replaces what was recorded.
+
+    An objection added counts as heard once more, one removed once less; an asset added
+    is recorded as used (a use already recorded stays: it happened or it did not).
+    """
     unknown = sorted(set(changes) - set(ACTIVITY_CHANGEABLE))
     if unknown:
         raise FieldRuleError(
@@ -494,6 +581,42 @@ def activity_update(
         if old != new:
             activity.vets.set(vets)
             before["vets"], after["vets"] = old, new
+    if "campaign" in changed or any(
+        x is not None for x in (key_messages, asset_versions, objections)
+    ):
+        old_messages = list(activity.key_messages.all())
+        old_assets = list(activity.asset_versions.all())
+        old_objections = list(activity.objections.all())
+        messages = old_messages if key_messages is None else list(key_messages)
+        assets = old_assets if asset_versions is None else list(asset_versions)
+        heard_now = old_objections if objections is None else list(objections)
+        # What was recorded stays valid (an asset may have expired since); what is added
+        # must be usable now. A new campaign makes every link new.
+        fresh = "campaign" in changed
+        _check_campaign_links(
+            activity.campaign,
+            [m for m in messages if fresh or m not in old_messages],
+            [v for v in assets if fresh or v not in old_assets],
+            heard_now if fresh else [o for o in heard_now if o not in old_objections],
+        )
+        heard = {o: 1 for o in heard_now if o not in old_objections}
+        heard.update({o: -1 for o in old_objections if o not in heard_now})
+        for name, old_list, new_list in (
+            ("key_messages", old_messages, messages),
+            ("asset_versions", old_assets, assets),
+            ("objections", old_objections, heard_now),
+        ):
+            old_ids = sorted(x.pk for x in old_list)
+            new_ids = sorted(x.pk for x in new_list)
+            if old_ids != new_ids:
+                getattr(activity, name).set(new_list)
+                before[name], after[name] = old_ids, new_ids
+        _record_campaign_use(
+            by=by,
+            clinic=activity.clinic,
+            asset_versions=[v for v in assets if v not in old_assets],
+            objections_heard=heard,
+        )
     if after:
         audit_record(actor=by, action="activity.update", obj=activity, before=before, after=after)
     return activity
@@ -528,18 +651,21 @@ def training_log(
     materials: str = "",
     notes: str = "",
     scores: Mapping[int, tuple[float | None, float | None]] | None = None,
+    asset_versions: Sequence[AssetVersion] = (),
 ) -> CustomerTraining:
     """Record a customer training ``rep`` gave at ``clinic``, with or without a field vet.
 
     Its date is when the attendees' clinics count as trained (their treatment date), so
     trainings are logged once they have happened. ``scores`` maps a vet's id to their
-    pre- and post-test scores (0 to 100) when already known.
+    pre- and post-test scores (0 to 100) when already known. ``asset_versions`` are the
+    approved campaign assets used as materials, each recorded as used with the clinic.
     """
     _check_choice("format", format, TrainingFormat)
     _check_past("The customer training", date)
     _check_role(rep, Role.SALES_REP, ERROR_NOT_REP)
     _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
     _check_attendees(attendees, clinic, format)
+    _check_training_assets(asset_versions)
     scores = scores or {}
     for vet in attendees:
         pre, post = scores.get(vet.pk, (None, None))
@@ -566,6 +692,8 @@ def training_log(
         )
         for vet in attendees
     )
+    training.asset_versions.set(asset_versions)
+    _record_campaign_use(by=rep, clinic=clinic, asset_versions=asset_versions)
     audit_record(
         actor=by,
         action="training.log",
@@ -573,9 +701,18 @@ def training_log(
         after={
             **_snapshot(training, ("clinic", "date", "format", "rep", "field_vet")),
             "attendees": sorted(v.pk for v in attendees),
+            "asset_versions": sorted(v.pk for v in asset_versions),
         },
     )
     return training
+
+
+def _check_training_assets(asset_versions: Iterable[AssetVersion]) -> None:
+    for version in asset_versions:
+        if not campaign_services.asset_version_available(version):
+            raise FieldRuleError(
+                ERROR_ASSET_NOT_USABLE.format(version=version, campaign=version.asset.campaign)
+            )
 
 
 @transaction.atomic
@@ -585,9 +722,10 @@ def training_update(
     by: User,
     changes: Mapping[str, Any],
     attendees: Sequence[Vet] | None = None,
+    asset_versions: Sequence[AssetVersion] | None = None,
 ) -> CustomerTraining:
     """Correct a training; ``attendees`` replaces who attended (scores of those who stay
-    are kept)."""
+    are kept), ``asset_versions`` the approved assets used (new ones recorded as used)."""
     unknown = sorted(set(changes) - set(TRAINING_CHANGEABLE))
     if unknown:
         raise FieldRuleError(
@@ -621,6 +759,15 @@ def training_update(
                 TrainingAttendance(training=training, vet_id=pk) for pk in sorted(new - old)
             )
             before["attendees"], after["attendees"] = sorted(old), sorted(new)
+    if asset_versions is not None:
+        current = list(training.asset_versions.all())
+        added = [v for v in asset_versions if v not in current]
+        _check_training_assets(added)
+        if {v.pk for v in current} != {v.pk for v in asset_versions}:
+            training.asset_versions.set(asset_versions)
+            before["asset_versions"] = sorted(v.pk for v in current)
+            after["asset_versions"] = sorted(v.pk for v in asset_versions)
+            _record_campaign_use(by=training.rep, clinic=training.clinic, asset_versions=added)
     if after:
         audit_record(actor=by, action="training.update", obj=training, before=before, after=after)
     return training

@@ -337,13 +337,16 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     clinic = access_new_activity(user=user, clinic=_get(selectors.clinic_for_page, pk))
-    form = forms.ActivityForm(request.POST or None, clinic=clinic)
+    toolkit = selectors.campaign_toolkit(user=user)
+    form = forms.ActivityForm(request.POST or None, clinic=clinic, toolkit=toolkit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             activity = services.activity_log(
                 by=user,
                 clinic=clinic,
+                campaign=toolkit.campaign if toolkit else None,
+                **form.links(),
                 kind=data["kind"],
                 occurred_at=data["occurred_at"],
                 vets=list(data["vets"]),
@@ -379,16 +382,26 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = access_activity(
         user=user, activity=_get(selectors.activity_for_page, pk), change=True
     )
+    toolkit = selectors.campaign_toolkit(user=user, campaign=activity.campaign)
     form = forms.ActivityForm(
         request.POST or None,
         clinic=activity.clinic,
-        initial=forms.ActivityForm.initial_for(activity),
+        toolkit=toolkit,
+        activity=activity,
     )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        vets = list(data.pop("vets"))
+        links = form.links()
+        data = {k: v for k, v in form.cleaned_data.items() if k not in {"vets", *links}}
+        if toolkit is not None and activity.campaign is None and any(links.values()):
+            data["campaign"] = toolkit.campaign
         try:
-            services.activity_update(activity=activity, by=user, changes=data, vets=vets)
+            services.activity_update(
+                activity=activity,
+                by=user,
+                changes=data,
+                vets=list(form.cleaned_data["vets"]),
+                **links,
+            )
         except FieldRuleError as exc:
             form.add_error(None, str(exc))
         else:
@@ -440,12 +453,19 @@ def _training_data(form: forms.TrainingForm) -> dict[str, Any]:
 def training_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     clinic = access_new_training(user=user, clinic=_get(selectors.clinic_for_page, pk))
-    form = forms.TrainingForm(request.POST or None, clinic=clinic)
+    form = forms.TrainingForm(
+        request.POST or None, clinic=clinic, toolkit=selectors.campaign_toolkit(user=user)
+    )
     if request.method == "POST" and form.is_valid():
         attendees = access_attendees(user=user, vets=list(form.cleaned_data["attendees"]))
         try:
             training = services.training_log(
-                by=user, rep=user, clinic=clinic, attendees=attendees, **_training_data(form)
+                by=user,
+                rep=user,
+                clinic=clinic,
+                attendees=attendees,
+                asset_versions=form.asset_versions() or (),
+                **_training_data(form),
             )
         except FieldRuleError as exc:
             form.add_error(None, str(exc))
@@ -481,13 +501,18 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.TrainingForm(
         request.POST or None,
         clinic=training.clinic,
-        initial=forms.TrainingForm.initial_for(training),
+        toolkit=selectors.campaign_toolkit(user=user),
+        training=training,
     )
     if request.method == "POST" and form.is_valid():
         attendees = access_attendees(user=user, vets=list(form.cleaned_data["attendees"]))
         try:
             services.training_update(
-                training=training, by=user, changes=_training_data(form), attendees=attendees
+                training=training,
+                by=user,
+                changes=_training_data(form),
+                attendees=attendees,
+                asset_versions=form.asset_versions(),
             )
         except FieldRuleError as exc:
             form.add_error(None, str(exc))

@@ -1,0 +1,349 @@
+"""Field services: the rules of activities, customer trainings, the ladder, privacy and
+the campaign links, and the audit row each change writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import AuditEvent
+from onevoice.campaigns.models import AssetUse, Objection
+from onevoice.field import selectors, services
+from onevoice.field.models import Activity, Clinic, LadderMove, TrainingAttendance, Vet
+from onevoice.field.services import FieldRuleError
+from tests.field.factories import campaign_toolkit, clinic, vet
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now
+YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def rep(org):
+    return org.users[Role.SALES_REP]
+
+
+@pytest.fixture
+def own(org):
+    return clinic(org, code="CL-OWN")
+
+
+def test_clinic_code_never_changes_and_territory_must_be_in_region(org, own, rep):
+    with pytest.raises(FieldRuleError, match="'code' cannot be changed here"):
+        services.clinic_update(clinic=own, by=rep, changes={"code": "X"})
+    with pytest.raises(FieldRuleError, match="Territory S1 is in region South, not North"):
+        services.clinic_update(clinic=own, by=rep, changes={"territory": org.territory_other})
+    old_name = own.name
+    services.clinic_update(clinic=own, by=rep, changes={"potential": 12.0, "name": "Oak"})
+    event = AuditEvent.objects.get(action="clinic.update")
+    assert (event.actor, event.before, event.after) == (
+        rep,
+        {"potential": 5.0, "name": old_name},
+        {"potential": 12.0, "name": "Oak"},
+    )
+
+
+def test_clinic_create_makes_up_a_code_and_refuses_a_taken_one(org, rep):
+    made = services.clinic_create(
+        by=rep, name="New", region=org.north, territory=org.territory_own, segment="corporate_group"
+    )
+    assert made.code.startswith("CL-")
+    with pytest.raises(FieldRuleError, match=f"A clinic with code '{made.code.lower()}'"):
+        services.clinic_create(
+            by=rep,
+            code=made.code.lower(),
+            name="Again",
+            region=org.north,
+            segment="corporate_group",
+        )
+
+
+# ---------------------------------------------------------------- activities
+
+
+def test_activity_is_logged_with_the_vets_met_and_audited(own, rep, org):
+    ana = vet(own)
+    activity = services.activity_log(
+        by=rep,
+        clinic=own,
+        kind="visit",
+        occurred_at=NOW() - dt.timedelta(hours=2),
+        vets=[ana],
+        field_vet=org.users[Role.FIELD_VET],
+        summary="Showed the VHS method.",
+    )
+    assert list(activity.vets.all()) == [ana]
+    event = AuditEvent.objects.get(action="activity.log")
+    assert event.actor == rep
+    assert event.after["vets"] == [ana.pk]
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (lambda: NOW() + dt.timedelta(days=1), "is in the future; log what has happened"),
+        (lambda: dt.datetime(2026, 1, 1, 10, 0), "must carry a time zone"),
+    ],
+)
+def test_activity_time_must_be_past_and_aware(own, rep, when, message):
+    with pytest.raises(FieldRuleError, match=message):
+        services.activity_log(by=rep, clinic=own, kind="call", occurred_at=when())
+    assert not Activity.objects.exists()
+
+
+def test_activity_vets_work_at_the_clinic_and_field_vet_is_one(org, own, rep):
+    elsewhere = vet(clinic(org, code="CL-2"))
+    with pytest.raises(FieldRuleError, match="works at"):
+        services.activity_log(by=rep, clinic=own, kind="visit", occurred_at=NOW(), vets=[elsewhere])
+    with pytest.raises(FieldRuleError, match="is not a technical field vet"):
+        services.activity_log(
+            by=rep, clinic=own, kind="visit", occurred_at=NOW(), field_vet=org.other_rep
+        )
+
+
+def test_objections_heard_add_to_the_register_and_assets_used_are_recorded(org, own, rep):
+    kit = campaign_toolkit(org)
+    activity = services.activity_log(
+        by=rep,
+        clinic=own,
+        kind="visit",
+        occurred_at=NOW(),
+        campaign=kit.campaign,
+        key_messages=[kit.message],
+        asset_versions=[kit.version],
+        objections=[kit.objection],
+    )
+    assert Objection.objects.get(pk=kit.objection.pk).times_heard == 1
+    use = AssetUse.objects.get()
+    assert (use.version, use.user, use.clinic) == (kit.version, rep, own)
+    assert list(activity.key_messages.all()) == [kit.message]
+
+    # A correction: the objection was not heard after all; the count goes back.
+    services.activity_update(activity=activity, by=rep, changes={}, objections=[])
+    assert Objection.objects.get(pk=kit.objection.pk).times_heard == 0
+    assert AssetUse.objects.count() == 1, "an edit does not record the same use twice"
+
+
+def test_only_approved_messages_and_assets_of_the_campaign_may_be_recorded(org, own, rep):
+    kit = campaign_toolkit(org)
+    with pytest.raises(FieldRuleError, match="is not an approved message"):
+        services.activity_log(
+            by=rep,
+            clinic=own,
+            kind="visit",
+            occurred_at=NOW(),
+            campaign=kit.campaign,
+            key_messages=[kit.draft],
+        )
+    with pytest.raises(FieldRuleError, match="Say which campaign"):
+        services.activity_log(
+            by=rep, clinic=own, kind="visit", occurred_at=NOW(), objections=[kit.objection]
+        )
+    kit.version.expires_on = dt.date(2020, 1, 1)
+    kit.version.save(update_fields=["expires_on"])
+    with pytest.raises(FieldRuleError, match="is not an approved, unexpired asset"):
+        services.activity_log(
+            by=rep,
+            clinic=own,
+            kind="visit",
+            occurred_at=NOW(),
+            campaign=kit.campaign,
+            asset_versions=[kit.version],
+        )
+    assert not Activity.objects.exists()
+    assert Objection.objects.get(pk=kit.objection.pk).times_heard == 0
+
+
+# ---------------------------------------------------------------- customer trainings
+
+
+def test_training_records_attendees_scores_and_delivery(org, own, rep):
+    ana, bo = vet(own), vet(own)
+    training = services.training_log(
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[ana, bo],
+        field_vet=org.users[Role.FIELD_VET],
+        scores={ana.pk: (40.0, 85.0)},
+    )
+    rows = {a.vet_id: (a.pre_score, a.post_score) for a in TrainingAttendance.objects.all()}
+    assert rows == {ana.pk: (40.0, 85.0), bo.pk: (None, None)}
+    services.training_scores_set(training=training, by=rep, scores={bo.pk: (55.0, 90.0)})
+    assert TrainingAttendance.objects.get(vet=bo).post_score == 90.0
+    assert AuditEvent.objects.filter(action__in=["training.log", "training.scores"]).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"date": timezone.localdate() + dt.timedelta(days=1)}, "is in the future"),
+        ({"attendees": []}, "needs at least one attending vet"),
+        ({"rep": "field_vet"}, "is not a sales rep"),
+        ({"field_vet": "other_rep"}, "is not a technical field vet"),
+        ({"scores": (-1.0, 50.0)}, "pre-test score -1.0 must be between 0 and 100"),
+        ({"scores": (50.0, 101.0)}, "post-test score 101.0 must be between 0 and 100"),
+    ],
+)
+def test_training_rules(org, own, rep, change, message):
+    ana = vet(own)
+    users = {"field_vet": org.users[Role.FIELD_VET], "other_rep": org.other_rep}
+    kwargs = {
+        "by": rep,
+        "rep": users.get(change.get("rep"), rep),
+        "clinic": own,
+        "date": change.get("date", YESTERDAY),
+        "format": "in_clinic",
+        "attendees": change.get("attendees", [ana]),
+        "field_vet": users.get(change.get("field_vet")),
+        "scores": {ana.pk: change["scores"]} if "scores" in change else None,
+    }
+    with pytest.raises(FieldRuleError, match=message):
+        services.training_log(**kwargs)
+    assert not TrainingAttendance.objects.exists()
+
+
+def test_vets_of_other_clinics_attend_webinars_not_in_clinic_trainings(org, own, rep):
+    guest = vet(clinic(org, code="CL-GUEST"))
+    with pytest.raises(FieldRuleError, match="not an in-clinic training"):
+        services.training_log(
+            by=rep, rep=rep, clinic=own, date=YESTERDAY, format="in_clinic", attendees=[guest]
+        )
+    services.training_log(
+        by=rep, rep=rep, clinic=own, date=YESTERDAY, format="webinar", attendees=[guest]
+    )
+    # The guest's clinic counts as trained from the webinar's date.
+    assert selectors.clinic_treatment_dates() == {"CL-OWN": YESTERDAY, "CL-GUEST": YESTERDAY}
+
+
+def test_treatment_date_is_the_first_training_of_a_clinic_hosted_or_attended(org, own, rep):
+    ana = vet(own)
+    host = clinic(org, code="CL-HOST")
+    early, late = YESTERDAY - dt.timedelta(days=30), YESTERDAY
+    services.training_log(
+        by=rep, rep=rep, clinic=own, date=late, format="in_clinic", attendees=[ana]
+    )
+    services.training_log(
+        by=rep, rep=rep, clinic=host, date=early, format="ce_event", attendees=[ana]
+    )
+    never = clinic(org, code="CL-NEVER")
+    dates = selectors.clinic_treatment_dates()
+    assert dates == {"CL-OWN": early, "CL-HOST": early}
+    assert never.code not in dates
+
+
+def test_replacing_attendees_keeps_scores_of_those_who_stay(own, rep):
+    ana, bo, cy = vet(own), vet(own), vet(own)
+    training = services.training_log(
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[ana, bo],
+        scores={ana.pk: (30.0, 70.0)},
+    )
+    services.training_update(training=training, by=rep, changes={}, attendees=[ana, cy])
+    assert {a.vet_id: a.post_score for a in TrainingAttendance.objects.all()} == {
+        ana.pk: 70.0,
+        cy.pk: None,
+    }
+
+
+def test_training_materials_from_the_campaign_are_recorded_as_used(org, own, rep):
+    kit = campaign_toolkit(org)
+    training = services.training_log(
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[vet(own)],
+        asset_versions=[kit.version],
+    )
+    assert list(training.asset_versions.all()) == [kit.version]
+    assert AssetUse.objects.get().clinic == own
+
+
+# ---------------------------------------------------------------- the adoption ladder
+
+
+def test_ladder_moves_keep_history_and_refuse_standing_still(org, own, rep):
+    ana = vet(own)
+    services.ladder_move(by=rep, vet=ana, to_stage="aware", note="after the visit")
+    services.ladder_move(by=rep, vet=ana, to_stage="trial")
+    services.ladder_move(by=rep, clinic=own, to_stage="aware")
+    with pytest.raises(FieldRuleError, match="is already at stage Trial"):
+        services.ladder_move(by=rep, vet=ana, to_stage="trial")
+    with pytest.raises(FieldRuleError, match="stage: 'expert' is not one of"):
+        services.ladder_move(by=rep, vet=ana, to_stage="expert")
+    assert Vet.objects.get(pk=ana.pk).stage == "trial"
+    assert Clinic.objects.get(pk=own.pk).stage == "aware"
+    history = selectors.ladder_history(vet=ana)
+    assert [(m.from_stage, m.to_stage, m.moved_by) for m in history] == [
+        ("aware", "trial", rep),
+        ("unaware", "aware", rep),
+    ]
+    assert len(selectors.ladder_history(clinic=own)) == 3, "a clinic's history holds its vets'"
+    assert AuditEvent.objects.filter(action="ladder.move").count() == 3
+
+
+def test_ladder_reached_states_objectives_as_moves(org, own, rep):
+    ana, bo = vet(own), vet(own)
+    start = NOW() - dt.timedelta(hours=1)
+    services.ladder_move(by=rep, vet=ana, to_stage="aware")
+    services.ladder_move(by=rep, vet=ana, to_stage="adopter")
+    services.ladder_move(by=rep, vet=bo, to_stage="trial")
+    services.ladder_move(by=rep, clinic=own, to_stage="trial")
+    end = NOW() + dt.timedelta(hours=1)
+    assert selectors.ladder_reached(level="vet", stage="trial", start=start, end=end) == 2
+    assert selectors.ladder_reached(level="vet", stage="adopter", start=start, end=end) == 1
+    assert selectors.ladder_reached(level="clinic", stage="trial", start=start, end=end) == 1
+    assert selectors.ladder_reached(level="clinic", stage="trial", start=end, end=end) == 0
+    assert selectors.ladder_distribution()["vets"] == {
+        "unaware": 0,
+        "aware": 0,
+        "trial": 1,
+        "adopter": 1,
+        "advocate": 0,
+    }
+
+
+# ---------------------------------------------------------------- privacy
+
+
+def test_erasing_a_vet_keeps_the_counts_that_measurement_uses(org, own, rep):
+    ana = vet(own, first_name="Ana", last_name="Silva", email="ana@example.org", phone="0123")
+    services.training_log(
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[ana],
+        scores={ana.pk: (40.0, 80.0)},
+    )
+    services.ladder_move(by=rep, vet=ana, to_stage="aware", note="Ana liked it")
+    exported = services.vet_personal_data(vet=ana)
+    assert (exported["last_name"], exported["email"]) == ("Silva", "ana@example.org")
+    assert exported["trainings"][0]["post_score"] == 80.0
+    before = (selectors.clinic_treatment_dates(), selectors.ladder_distribution())
+
+    services.vet_erase(vet=ana, by=org.users[Role.ADMIN])
+    ana.refresh_from_db()
+    assert (ana.first_name, ana.last_name, ana.email, ana.phone) == ("", "", "", "")
+    assert str(ana) == f"Erased vet ({ana.code})"
+    assert LadderMove.objects.get().note == ""
+    assert (selectors.clinic_treatment_dates(), selectors.ladder_distribution()) == before
+    assert TrainingAttendance.objects.get().post_score == 80.0
+    assert "Silva" not in str(list(AuditEvent.objects.values_list("before", "after")))
+    with pytest.raises(FieldRuleError, match="already erased"):
+        services.vet_erase(vet=ana, by=org.users[Role.ADMIN])
+    with pytest.raises(FieldRuleError, match="personal data was erased"):
+        services.vet_update(vet=ana, by=rep, changes={"first_name": "Ana"})
