@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
+from onevoice.commands import sales as sales_commands
 from onevoice.commands.backup import backup_command, restore_command
+from onevoice.commands.django_env import django_start, migrate
 from onevoice.commands.server import demo, serve
 from onevoice.commands.uplift import uplift
 from onevoice.commands.users import createuser, manage
@@ -19,6 +23,8 @@ app.command()(demo)
 app.command()(serve)
 app.command()(createuser)
 app.command()(uplift)
+app.add_typer(sales_commands.import_app, name="import")
+app.add_typer(sales_commands.export_app, name="export")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command(
@@ -26,7 +32,38 @@ app.command(
 )(manage)
 
 
+def _sales_hooks() -> None:
+    """Give the sales commands the Django-side reference, dataset and manifest mirror.
+
+    Django starts only when a sales command runs, so `onevoice --help` stays fast.
+    """
+
+    def start() -> None:
+        django_start(None)
+        migrate()
+
+    def reference() -> Any:
+        start()
+        from onevoice.measurement.sales import sales_reference
+
+        return sales_reference()
+
+    def dataset() -> Any:
+        start()
+        from onevoice.measurement.sales import sales_dataset
+
+        return sales_dataset()
+
+    def on_import(report: Any) -> None:
+        from onevoice.measurement.sales import sales_batch_record
+
+        sales_batch_record(report=report, user=None)
+
+    sales_commands.configure(reference=reference, dataset=dataset, on_import=on_import)
+
+
 def main() -> None:
+    _sales_hooks()
     app()
 
 

@@ -15,6 +15,7 @@ from onevoice.accounts.permissions import role_of
 from onevoice.accounts.selectors import teams_led_by, territories_for, users_by_role
 from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.field import selectors as field_selectors
+from onevoice.measurement.models import SalesBatch
 
 
 @dataclass
@@ -93,6 +94,20 @@ def _head_office(role: Role, headline: str, step: str) -> Any:
     return build
 
 
+def _analyst(user: User) -> HomePage:
+    page = HomePage(role=Role.ANALYST, headline="Sales data and measurement")
+    last = SalesBatch.objects.filter(rolled_back_at__isnull=True).first()
+    if last is None:
+        page.next_steps.append("Import the distributor sales files (Sales data).")
+    else:
+        page.facts["last_import"] = last
+        page.next_steps.append(
+            "Import each new distributor file as it arrives; refused rows wait in quarantine."
+        )
+    page.next_steps.append("The uplift analysis page: " + NOT_YET)
+    return page
+
+
 def _admin(user: User) -> HomePage:
     page = HomePage(role=Role.ADMIN, headline="Users and territories")
     page.facts["users_by_role"] = users_by_role()
@@ -118,10 +133,6 @@ _BUILDERS = {
         "Claims and assets to review",
         "Approve the key messages, objection responses and sales tools awaiting you.",
     ),
-    Role.ANALYST: _head_office(
-        Role.ANALYST,
-        "Sales data and measurement",
-        "Sales imports and the uplift analysis: " + NOT_YET,
-    ),
+    Role.ANALYST: _analyst,
     Role.ADMIN: _admin,
 }

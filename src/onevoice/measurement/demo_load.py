@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +34,7 @@ from onevoice.field.services import (
     trainings_bulk_load,
     vets_bulk_load,
 )
+from onevoice.measurement.sales import sales_import
 
 DEMO_PASSWORD = "onevoice-demo"
 
@@ -215,3 +218,18 @@ def _campaign_load(launch: SimulatedLaunch, usernames: dict[str, str]) -> int:
 
 def _score(value: object) -> float | None:
     return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def demo_sales_import(launch: SimulatedLaunch) -> int:
+    """Import the simulated distributor sales through the real importer; rows stored.
+
+    The file is written deterministically, so a second run has the same content hash
+    and the importer recognises it as already imported.
+    """
+    with tempfile.TemporaryDirectory(prefix="onevoice-demo-sales-") as tmp:
+        path = Path(tmp) / "distributor-sales-demo.parquet"
+        frame = launch.sales.copy()
+        frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
+        frame.to_parquet(path, index=False)
+        report = sales_import(path=path, user=None)
+    return report.rows_stored

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from onevoice.analytics.simulate import SimulationParams, simulate_launch
-from onevoice.measurement.demo_load import DemoLogins, demo_is_loaded, demo_load, demo_logins
+from onevoice.measurement.demo_load import (
+    DemoLogins,
+    demo_is_loaded,
+    demo_load,
+    demo_logins,
+    demo_sales_import,
+)
 
 Progress = Callable[[str, int, int], None]
 LOAD_STEPS = ("organisation", "products", "clinics", "vets", "customer trainings", "campaign")
@@ -26,13 +32,16 @@ def demo_prepare(
     A directory that is already loaded is left exactly as it is, whatever ``n_clinics``
     and ``seed`` say: the demo never duplicates nor replaces data.
     """
-    total = len(LOAD_STEPS) + 1
+    total = len(LOAD_STEPS) + 2
     params = SimulationParams(n_clinics=n_clinics)
     if seed is not None:
         params = replace(params, seed=seed)
     step("Simulating the launch", 0, total)
     launch = simulate_launch(params)
     if demo_is_loaded():
+        # A load interrupted after the database step still gets its sales; an already
+        # imported file is recognised by its content hash and stores nothing.
+        demo_sales_import(launch)
         return DemoOutcome(
             logins=demo_logins(launch),
             summary="The data directory already holds the demo; nothing was added.",
@@ -45,10 +54,13 @@ def demo_prepare(
         done += 1
 
     counts = demo_load(launch, step=load_step)
+    step("Importing the distributor sales", total - 1, total)
+    stored = demo_sales_import(launch)
     step("Done", total, total)
     summary = (
         f"Loaded the simulated launch: {counts.get('clinics', 0):,} clinics, "
         f"{counts.get('vets', 0):,} vets, {counts.get('users', 0)} users, "
-        f"{counts.get('customer_trainings', 0):,} customer trainings."
+        f"{counts.get('customer_trainings', 0):,} customer trainings, "
+        f"{stored:,} monthly sales lines."
     )
     return DemoOutcome(logins=demo_logins(launch), summary=summary)

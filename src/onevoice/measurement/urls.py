@@ -1,7 +1,19 @@
 """Pages of the measurement app (mounted at /measurement/)."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from onevoice.measurement import views
 
 app_name = "measurement"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("sales/", views.sales_list, name="sales"),
+    path("sales/uploads/<str:token>/", views.sales_preview, name="sales_preview"),
+    path("sales/batches/<str:batch_id>/", views.sales_batch, name="sales_batch"),
+    path(
+        "sales/batches/<str:batch_id>/quarantine.csv",
+        views.sales_quarantine,
+        name="sales_quarantine",
+    ),
+    path("sales/batches/<str:batch_id>/rollback/", views.sales_rollback, name="sales_rollback"),
+]

@@ -1,0 +1,52 @@
+"""Forms of the measurement pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from onevoice.analytics.warehouse import CANONICAL_COLUMNS
+
+
+class SalesUploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV (any delimiter or encoding), XLSX or Parquet.")
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of the file holds each canonical field; blank = same name."""
+
+    decimal = forms.ChoiceField(
+        choices=[("", "Detect"), (".", "Point (1.5)"), (",", "Comma (1,5)")], required=False
+    )
+    currency = forms.CharField(
+        required=False, max_length=3, help_text="Currency when the file has no currency column."
+    )
+    date_format = forms.CharField(
+        required=False, max_length=40, help_text="e.g. %d/%m/%Y; blank to detect."
+    )
+
+    def __init__(self, *args: object, header: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        choices = [("", "—"), *((h, h) for h in header)]
+        for name in CANONICAL_COLUMNS:
+            self.fields[f"col_{name}"] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                label=name,
+                initial=name if name in header else "",
+            )
+
+    def mapping_kwargs(self) -> dict[str, object]:
+        data = self.cleaned_data
+        columns = {
+            name: data[f"col_{name}"]
+            for name in CANONICAL_COLUMNS
+            if data.get(f"col_{name}") and data[f"col_{name}"] != name
+        }
+        kwargs: dict[str, object] = {"columns": columns}
+        if data.get("decimal"):
+            kwargs["decimal"] = data["decimal"]
+        if data.get("currency"):
+            kwargs["currency"] = data["currency"].upper()
+        if data.get("date_format"):
+            kwargs["date_format"] = data["date_format"]
+        return kwargs

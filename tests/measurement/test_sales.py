@@ -1,0 +1,99 @@
+import re
+
+from django.urls import reverse
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import AuditEvent
+from onevoice.measurement import sales
+from onevoice.measurement.models import SalesBatch
+from tests.measurement.conftest import CSV
+
+
+def _write(tmp_path, text=CSV, name="jan.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_import_mirrors_the_batch_and_conserves_rows(sales_reference_data, org):
+    report = sales.sales_import(path=_write(sales_reference_data), user=org.users[Role.ANALYST])
+    assert (report.rows_read, report.rows_stored, report.rows_quarantined) == (5, 3, 2)
+    batch = SalesBatch.objects.get()
+    assert batch.batch_id == report.batch_id
+    assert batch.rows_stored == 3
+    assert set(batch.reasons) == {"unknown_clinic", "unparseable_date"}
+    assert AuditEvent.objects.filter(action="sales.import", actor=org.users[Role.ANALYST]).exists()
+
+
+def test_same_file_twice_stores_nothing_and_rollback_removes_rows(sales_reference_data, org):
+    path = _write(sales_reference_data)
+    first = sales.sales_import(path=path, user=None)
+    second = sales.sales_import(path=path, user=None)
+    assert second.duplicate_of == first.batch_id
+    assert second.rows_stored == 0
+    assert SalesBatch.objects.count() == 1
+    dataset = sales.sales_dataset()
+    assert dataset.to_arrow().num_rows == 3
+    sales.sales_batch_rollback(batch=SalesBatch.objects.get(), user=org.users[Role.ANALYST])
+    assert dataset.to_arrow().num_rows == 0
+    assert SalesBatch.objects.get().rolled_back_at is not None
+
+
+def test_products_convert_to_treatment_months(sales_reference_data):
+    product = sales.product_master()["SKU-1"]
+    assert abs(product.treatment_months_per_pack - 1.64) < 1e-9
+
+
+def test_upload_preview_import_report_quarantine_and_rollback_pages(
+    client, sales_reference_data, org
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org.users[Role.ANALYST])
+    response = client.post(
+        reverse("measurement:sales"), {"file": SimpleUploadedFile("jan.csv", CSV.encode())}
+    )
+    assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert "clinic_id" in preview
+    assert "NOPE" in preview
+    response = client.post(response["Location"], {"col_clinic_id": "clinic_id"})
+    assert response.status_code == 302
+    report = client.get(response["Location"]).content.decode()
+    assert re.search(r"Rows stored</th><td class=\"num\">3<", report)
+    assert "unknown_clinic: 1" in report
+    batch = SalesBatch.objects.get()
+    download = client.get(reverse("measurement:sales_quarantine", args=[batch.batch_id]))
+    body = b"".join(download.streaming_content).decode()
+    assert "NOPE" in body
+    assert "not-a-date" in body
+    client.post(reverse("measurement:sales_rollback", args=[batch.batch_id]))
+    batch.refresh_from_db()
+    assert batch.rolled_back_at is not None
+
+
+def test_missing_column_is_refused_whole_naming_the_columns_found(
+    client, sales_reference_data, org
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org.users[Role.ANALYST])
+    bad = "customer,when,qty\nC1,2026-01-01,3\n"
+    response = client.post(
+        reverse("measurement:sales"), {"file": SimpleUploadedFile("bad.csv", bad.encode())}
+    )
+    html = client.post(response["Location"], {}).content.decode()
+    assert 'data-testid="import-error"' in html
+    assert "customer" in html
+    assert not SalesBatch.objects.exists()
+
+
+def test_upload_of_an_unknown_type_is_refused(client, sales_reference_data, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org.users[Role.ANALYST])
+    response = client.post(
+        reverse("measurement:sales"), {"file": SimpleUploadedFile("x.html", b"<p>")}
+    )
+    assert response.status_code == 200
+    assert "must be CSV, TSV, TXT, XLSX or Parquet" in response.content.decode()
