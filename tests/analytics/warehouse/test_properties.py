@@ -82,7 +82,7 @@ def messy_files(draw: st.DrawFn) -> tuple[bytes, str]:
     text = newline.join(lines) + draw(st.sampled_from(["", newline, newline * 2]))
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "cp1252", "utf-16"]))
     data = text.encode(encoding, errors="replace")
-    if draw(st.booleans()) and len(data) > 10:
+    if draw(st.booleans()) and len(data) > len(lines[0]) + 1:
         at = draw(st.integers(len(lines[0]) + 1, len(data)))
         data = data[:at] + draw(st.binary(max_size=4)) + data[at:]
     return data, delimiter

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -96,6 +96,11 @@ _MONTH_LABELS = pa.array(
 _TRIM = " \t\r\n\u00a0\u202f"
 # Thousands separators allowed in decimal-comma files: dot, space, no-break spaces.
 _NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+# What pyarrow's cast reads as it is (decimal point), and plain decimal-comma numbers
+# with dots between thousands; everything else goes to DuckDB.
+_PLAIN_DOT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_PLAIN_COMMA = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
+_NULL_DATE = pa.scalar(None, pa.date32())
 _NUMBER_COMMA = "[+-]?((\\d{1,3}([. \u00a0\u202f]\\d{3})+|\\d+)(,\\d*)?|,\\d+)"
 
 STORED_SCHEMA = pa.schema(
@@ -267,13 +272,44 @@ def _run(
 
 
 def parse_dates(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.Array:
-    """Parse text to date32; null where the text is not a valid date in ``fmt``."""
-    if fmt == ISO_DATE:
-        try:
-            return pc.cast(raw, pa.date32())  # strict and fast: the common case
-        except pa.ArrowInvalid:
-            pass
-    return _parse_dates_duckdb(con, raw, fmt)
+    """Parse text to date32; null where the text is not a valid date in ``fmt``.
+
+    ISO dates take a vectorised path; only the values it cannot settle (other shapes,
+    stray spaces) go to DuckDB, so a few bad rows do not slow a whole chunk down.
+    """
+    if fmt != ISO_DATE:
+        return _parse_dates_duckdb(con, raw, fmt)
+    try:
+        return pc.cast(raw, pa.date32())  # strict and fast: the common case
+    except pa.ArrowInvalid:
+        pass
+    parsed = pc.cast(pc.strptime(raw, format=ISO_DATE, unit="s", error_is_null=True), pa.date32())
+    # pyarrow's strptime rolls 2023-02-30 over to 2 March: keep a date only when its day
+    # is the day written; DuckDB then reads (and refuses) the rest.
+    last_two = pc.if_else(
+        pc.is_valid(parsed), pc.utf8_slice_codeunits(raw, -2), pa.scalar(None, pa.string())
+    )
+    try:
+        written_day = pc.cast(last_two, pa.int64())
+    except pa.ArrowInvalid:
+        return _parse_dates_duckdb(con, raw, fmt)
+    iso = pc.fill_null(pc.equal(written_day, pc.day(parsed)), False)
+    dates = pc.if_else(iso, parsed, _NULL_DATE)
+    return _settle_rest(con, raw, iso, dates, lambda rest: _parse_dates_duckdb(con, rest, fmt))
+
+
+def _settle_rest(
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Array,
+    handled: pa.Array,
+    values: pa.Array,
+    parse: Callable[[pa.Array], pa.Array],
+) -> pa.Array:
+    """Parse the non-empty values the vectorised path did not handle, and merge them in."""
+    rest = pc.and_(pc.invert(handled), pc.not_equal(raw, ""))
+    if not pc.any(rest).as_py():
+        return values
+    return pc.replace_with_mask(values, rest, parse(pc.filter(raw, rest)))
 
 
 def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -> pa.Array:
@@ -281,6 +317,7 @@ def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -
 
     With ``decimal=","`` a dot, space or no-break space may separate thousands; with
     ``"."`` a comma may. Anything else (``"1,5"`` in a decimal-point file) is not a number.
+    Plain numbers take a vectorised path; DuckDB reads only the rest.
     """
     values: pa.Array | None = None
     if decimal == ".":
@@ -289,22 +326,38 @@ def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -
         except pa.ArrowInvalid:
             values = None
     if values is None:
-        if decimal == ".":
-            sql = (
-                "SELECT CASE WHEN regexp_full_match(t, $pattern) "
-                "THEN TRY_CAST(replace(t, ',', '') AS DOUBLE) END AS v "
-                "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
-            )
-        else:
-            sql = (
-                "SELECT CASE WHEN regexp_full_match(t, $pattern) THEN TRY_CAST(replace("
-                "regexp_replace(t, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS DOUBLE) END AS v "
-                "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
-            )
-        pattern = _NUMBER_DOT if decimal == "." else _NUMBER_COMMA
-        values = _run(con, raw, sql, {"pattern": pattern, "trim": _TRIM})
+        plain = pc.match_substring_regex(raw, _PLAIN_DOT if decimal == "." else _PLAIN_COMMA)
+        text = pc.if_else(plain, raw, pa.scalar(None, pa.string()))
+        if decimal == ",":
+            text = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
+        try:
+            values = pc.cast(text, pa.float64())
+        except pa.ArrowInvalid:
+            # The pattern let through something the cast refuses: let DuckDB read it all.
+            plain = pa.array(np.zeros(len(raw), bool))
+            values = pa.nulls(len(raw), pa.float64())
+        values = _settle_rest(
+            con, raw, plain, values, lambda rest: _parse_numbers_duckdb(con, rest, decimal)
+        )
     # nan and inf parse as floats but are not quantities anyone sold.
     return pc.if_else(pc.is_finite(values), values, pa.scalar(None, pa.float64()))
+
+
+def _parse_numbers_duckdb(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -> pa.Array:
+    if decimal == ".":
+        sql = (
+            "SELECT CASE WHEN regexp_full_match(t, $pattern) "
+            "THEN TRY_CAST(replace(t, ',', '') AS DOUBLE) END AS v "
+            "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
+        )
+    else:
+        sql = (
+            "SELECT CASE WHEN regexp_full_match(t, $pattern) THEN TRY_CAST(replace("
+            "regexp_replace(t, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS DOUBLE) END AS v "
+            "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
+        )
+    pattern = _NUMBER_DOT if decimal == "." else _NUMBER_COMMA
+    return _run(con, raw, sql, {"pattern": pattern, "trim": _TRIM})
 
 
 class ChunkValidator:
