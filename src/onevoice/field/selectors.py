@@ -583,3 +583,12 @@ def campaign_toolkit(*, user: User, campaign: Campaign | None = None) -> Campaig
 def clinic_codes() -> list[str]:
     """Every clinic identifier the company knows (the sales importer's reference)."""
     return list(Clinic.objects.values_list("code", flat=True))
+
+
+def clinic_covariates() -> list[dict[str, object]]:
+    """Per clinic: id, size, patient volume, segment, region and territory (for analyses)."""
+    return list(
+        Clinic.objects.values(
+            "code", "n_vets", "patient_volume", "segment", "region__code", "territory__code"
+        )
+    )
