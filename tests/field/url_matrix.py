@@ -76,3 +76,170 @@ MATRIX: dict[str, Entry] = {
     ),
     "field:import_report": Entry("GET", 302, 403, only=_only(ADMIN), kwargs=crm_import),
 }
+
+
+def _yesterday() -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return (timezone.now() - dt.timedelta(days=1)).isoformat()
+
+
+def _activity_in(org):
+    return {"clinic_id": world(org).clinic.pk, "kind": "call", "occurred_at": _yesterday()}
+
+
+def _training_in(org):
+    w = world(org)
+    return {
+        "clinic_id": w.clinic.pk,
+        "date": _yesterday()[:10],
+        "format": "in_clinic",
+        "attendees": [{"vet_id": w.vet.pk, "pre_score": 40, "post_score": 80}],
+    }
+
+
+def _scores_in(org):
+    return [{"vet_id": world(org).vet.pk, "pre_score": 50, "post_score": 90}]
+
+
+MARKETING, ANALYST = Role.MARKETING.value, Role.ANALYST.value
+CLINIC_IN = {"name": "API clinic", "region": "N", "territory": "N1", "segment": "corporate_group"}
+FORBIDDEN = 403
+
+MATRIX.update(
+    {
+        "api:field_clinic_list": Entry("GET", 401, 200, only=NOT_REVIEWER),
+        "api:field_clinic_create": Entry(
+            "POST", 401, FORBIDDEN, only=_only(REP, ADMIN, status=201), data=CLINIC_IN, json=True
+        ),
+        "api:field_clinic": Entry(
+            "GET", 401, 200, only=NOT_REVIEWER, kwargs=lambda o: {"clinic_id": world(o).clinic.pk}
+        ),
+        "api:field_clinic_update": Entry(
+            "PATCH",
+            401,
+            FORBIDDEN,
+            only=_only(REP, ADMIN),
+            kwargs=lambda o: {"clinic_id": world(o).clinic.pk},
+            data={"potential": 7.5},
+            json=True,
+        ),
+        "api:field_clinic_vets": Entry(
+            "GET", 401, 200, only=NOT_REVIEWER, kwargs=lambda o: {"clinic_id": world(o).clinic.pk}
+        ),
+        "api:field_vet_create": Entry(
+            "POST",
+            401,
+            FORBIDDEN,
+            only=_only(REP, ADMIN, status=201),
+            kwargs=lambda o: {"clinic_id": world(o).clinic.pk},
+            data={"first_name": "Ana", "last_name": "Silva"},
+            json=True,
+        ),
+        "api:field_vet": Entry(
+            "GET", 401, 200, only=NOT_REVIEWER, kwargs=lambda o: {"vet_id": world(o).vet.pk}
+        ),
+        "api:field_vet_update": Entry(
+            "PATCH",
+            401,
+            FORBIDDEN,
+            only=_only(REP, ADMIN),
+            kwargs=lambda o: {"vet_id": world(o).vet.pk},
+            data={"phone": "0123"},
+            json=True,
+        ),
+        "api:field_vet_export": Entry(
+            "GET", 401, FORBIDDEN, only=_only(ADMIN), kwargs=lambda o: {"vet_id": world(o).vet.pk}
+        ),
+        "api:field_vet_erase": Entry(
+            "POST", 401, FORBIDDEN, only=_only(ADMIN), kwargs=lambda o: {"vet_id": world(o).vet.pk}
+        ),
+        "api:field_clinic_ladder": Entry(
+            "GET", 401, 200, only=NOT_REVIEWER, kwargs=lambda o: {"clinic_id": world(o).clinic.pk}
+        ),
+        "api:field_clinic_move": Entry(
+            "POST",
+            401,
+            FORBIDDEN,
+            only=_only(REP, status=201),
+            kwargs=lambda o: {"clinic_id": world(o).clinic.pk},
+            data={"to_stage": "aware"},
+            json=True,
+        ),
+        "api:field_vet_move": Entry(
+            "POST",
+            401,
+            FORBIDDEN,
+            only=_only(REP, status=201),
+            kwargs=lambda o: {"vet_id": world(o).vet.pk},
+            data={"to_stage": "trial", "note": "prescribed"},
+            json=True,
+        ),
+        "api:field_activity_list": Entry("GET", 401, 200, only=NOT_REVIEWER),
+        "api:field_activity_create": Entry(
+            "POST", 401, FORBIDDEN, only=_only(REP, status=201), data=_activity_in, json=True
+        ),
+        "api:field_activity": Entry(
+            "GET",
+            401,
+            200,
+            only=NOT_REVIEWER,
+            kwargs=lambda o: {"activity_id": world(o).activity.pk},
+        ),
+        "api:field_training_list": Entry("GET", 401, 200, only=NOT_REVIEWER),
+        "api:field_training_create": Entry(
+            "POST", 401, FORBIDDEN, only=_only(REP, status=201), data=_training_in, json=True
+        ),
+        "api:field_training": Entry(
+            "GET",
+            401,
+            200,
+            only=NOT_REVIEWER,
+            kwargs=lambda o: {"training_id": world(o).training.pk},
+        ),
+        "api:field_training_scores": Entry(
+            "PUT",
+            401,
+            FORBIDDEN,
+            only=_only(REP, FIELD_VET),
+            kwargs=lambda o: {"training_id": world(o).training.pk},
+            data=_scores_in,
+            json=True,
+        ),
+        "api:field_territory_list": Entry("GET", 401, 200, only=NOT_REVIEWER),
+        "api:field_territory_targets": Entry(
+            "GET", 401, 200, only=NOT_REVIEWER, kwargs={"code": "N1"}
+        ),
+        "api:field_treatment_dates": Entry(
+            "GET", 401, FORBIDDEN, only=_only(MARKETING, ANALYST, ADMIN)
+        ),
+        # Uploads are multipart, which the matrix does not send: every role gets the
+        # validation error; who may upload is tested in test_api.py.
+        "api:field_import_create": Entry("POST", 401, 422),
+        "api:field_import": Entry(
+            "GET",
+            401,
+            FORBIDDEN,
+            only=_only(ADMIN),
+            kwargs=lambda o: {"import_id": world(o).crm_import.pk},
+        ),
+        "api:field_import_mapping": Entry(
+            "PUT",
+            401,
+            FORBIDDEN,
+            only=_only(ADMIN),
+            kwargs=lambda o: {"import_id": world(o).crm_import.pk},
+            data={"mapping": {"code": "Account ID", "name": "Account Name", "region": "Region"}},
+            json=True,
+        ),
+        "api:field_import_commit": Entry(
+            "POST",
+            401,
+            FORBIDDEN,
+            only=_only(ADMIN),
+            kwargs=lambda o: {"import_id": world(o).crm_import.pk},
+        ),
+    }
+)

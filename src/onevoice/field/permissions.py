@@ -245,3 +245,18 @@ def access_attendees(*, user: User, vets: list[Vet]) -> list[Vet]:
         if not can_view_vet(user=user, vet=vet):
             raise PermissionDenied(ERROR_VET_DENIED)
     return vets
+
+
+def can_view_all_clinics(*, user: User) -> bool:
+    """Head-office roles read every clinic, e.g. all treatment dates at once."""
+    return role_may(user, "field.view_clinic") and role_of(user) in HEAD_OFFICE
+
+
+ERROR_FIELD_DENIED = "Your role does not work with clinics and field activities."
+
+
+def access_field(*, user: User) -> User:
+    """The user, if their role reads field work at all (lists and overviews)."""
+    if not role_may(user, "field.view_clinic"):
+        raise PermissionDenied(ERROR_FIELD_DENIED)
+    return user
