@@ -312,3 +312,36 @@ def test_manifest_is_the_only_truth_about_batches(dataset, reference, write_file
 
     assert (dataset.root / dataset_module.MANIFEST).exists()
     assert not list(dataset.root.glob(".manifest-*"))
+
+
+@pytest.mark.parametrize("seek_limit", [readers.SEEK_LIMIT, 0])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_duplicate_lines_are_quarantined_with_their_own_text(
+    dataset, reference, write_file, monkeypatch, seek_limit, encoding
+):
+    monkeypatch.setattr(readers, "SEEK_LIMIT", seek_limit)
+    text = csv_text(
+        "CL-001,2025-03-03,CT-100,2,80.00,EUR",
+        "CL-002,2025-04-03,CT-100,1,40.00,EUR",
+        '"CL-001",2025-03-03,CT-100,2.0,80,EUR',
+        "CL-001,2025-03-03,CT-100,2,80.00,EUR",
+    )
+
+    report = dataset.import_file(
+        write_file("dup.csv", text, encoding=encoding), reference=reference
+    )
+
+    assert report.reasons == {v.DUPLICATE_LINE: 2}
+    refused = dataset.quarantine(report.batch_id)
+    assert refused[["_source_row", "units", "net_revenue"]].values.tolist() == [
+        [4, "2.0", "80"],
+        [5, "2", "80.00"],
+    ]
+    assert refused["_detail"].tolist() == [
+        "dup.csv: row 4 repeats row 2 of the same file",
+        "dup.csv: row 5 repeats row 2 of the same file",
+    ]
+    assert rows(dataset) == [
+        ("CL-001", "2025-03-03", "CT-100", 2.0),
+        ("CL-002", "2025-04-03", "CT-100", 1.0),
+    ]

@@ -76,6 +76,15 @@ ROWS_PER_GROUP = 1 << 20
 # Rows buffered per month before a row group is written: bounds memory per open month.
 MIN_ROWS_PER_GROUP = 1 << 16
 
+PARQUET_OPTIONS: dict[str, Any] = {
+    # Only the id columns repeat; trying dictionaries on numbers wastes time.
+    "use_dictionary": ["batch_id", "clinic_id", "sku", "currency"],
+    # Min/max of text columns cost more to compute than the whole rest of the write;
+    # dates are what queries prune on.
+    "write_statistics": ["date", "source_row"],
+    "column_encoding": {"source_row": "DELTA_BINARY_PACKED"},
+}
+
 BATCH_NOT_ACTIVE = "batch {batch_id!r} was already rolled back on {when}"
 EXPORT_SUFFIX = "{file}: export writes .csv or .parquet files, not {suffix!r}"
 
@@ -398,14 +407,7 @@ class SalesDataset:
     @staticmethod
     def _write_staged(batches: Iterator[pa.RecordBatch], stage: Path) -> None:
         parquet = pads.ParquetFileFormat()
-        options = parquet.make_write_options(
-            # Only the id columns repeat; trying dictionaries on numbers wastes time.
-            use_dictionary=["batch_id", "clinic_id", "sku", "currency"],
-            # Min/max of text columns cost more to compute than the whole rest of the
-            # write; dates are what queries prune on.
-            write_statistics=["date", "source_row"],
-            column_encoding={"source_row": "DELTA_BINARY_PACKED"},
-        )
+        options = parquet.make_write_options(**PARQUET_OPTIONS)
         pads.write_dataset(
             batches,
             stage / "data",
@@ -437,31 +439,20 @@ class SalesDataset:
         if not details or staged.validator is None:
             return
         dup_rows = pa.array(sorted(details), pa.int64())
-        for month_dir in sorted((stage / "data").glob("month=*")):
-            for part in sorted(month_dir.glob("*.parquet")):
-                table = pq.read_table(part, schema=STORED_SCHEMA)
-                keep = pa.compute.invert(pa.compute.is_in(table["source_row"], value_set=dup_rows))
-                kept = table.filter(keep)
-                if kept.num_rows == table.num_rows:
-                    continue
-                part.unlink()
-                if kept.num_rows:
-                    pq.write_table(kept, part, row_group_size=ROWS_PER_GROUP)
-            if not any(month_dir.iterdir()):
-                month_dir.rmdir()
-        # The stored rows are typed; the quarantine wants the text as it was, so the few
-        # duplicate rows are picked out of a second pass over the file.
-        for chunk in reader.chunks():
-            wanted = pa.compute.is_in(chunk.source_row, value_set=dup_rows)
-            if not pa.compute.any(wanted).as_py():
+        for part in sorted((stage / "data").glob("month=*/*.parquet")):
+            table = pq.read_table(part)
+            keep = pa.compute.invert(pa.compute.is_in(table["source_row"], value_set=dup_rows))
+            kept = table.filter(keep)
+            if kept.num_rows == table.num_rows:
                 continue
-            raw = pa.table(
-                {
-                    **{n: pa.compute.filter(chunk.columns[n], wanted) for n in reader.column_names},
-                    "_source_row": pa.compute.filter(chunk.source_row, wanted),
-                }
-            )
-            self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))
+            part.unlink()
+            if kept.num_rows:
+                pq.write_table(kept, part, row_group_size=ROWS_PER_GROUP, **PARQUET_OPTIONS)
+            elif not any(part.parent.iterdir()):
+                part.parent.rmdir()
+        # The stored rows are typed; the quarantine keeps the text as it was in the file.
+        raw = reader.rows_text(dup_rows.to_pylist())
+        self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))
         staged.rows_stored -= len(details)
         staged.reasons.append({DUPLICATE_LINE: len(details)})
 

@@ -170,6 +170,34 @@ class SalesFileReader(ABC):
             self._hash = file_sha256(self.path)
         return self._hash
 
+    def rows_text(self, rows: Sequence[int]) -> pa.Table:
+        """The original text of the given records (``column_names`` + ``_source_row``).
+
+        This default reads the file again; CSV readers seek to the lines instead.
+        """
+        wanted = pa.array(sorted(set(rows)), pa.int64())
+        parts = []
+        for chunk in self.chunks():
+            mask = pc.is_in(chunk.source_row, value_set=wanted)
+            if pc.any(mask).as_py():
+                parts.append(
+                    pa.table(
+                        {
+                            **{n: pc.filter(chunk.columns[n], mask) for n in self.column_names},
+                            "_source_row": pc.filter(chunk.source_row, mask),
+                        }
+                    )
+                )
+        return pa.concat_tables(parts) if parts else self._empty_text()
+
+    def _empty_text(self) -> pa.Table:
+        return pa.table(
+            {
+                **{n: pa.array([], pa.string()) for n in self.column_names},
+                "_source_row": pa.array([], pa.int64()),
+            }
+        )
+
     def refuse(self, reason: object) -> ImportRefused:
         """An ImportRefused naming this file."""
         return ImportRefused(
@@ -248,7 +276,66 @@ def _read_header(path: Path, dialect: CsvDialect) -> tuple[list[str], bool]:
     return [], False
 
 
-class FastCsvReader(SalesFileReader):
+# Encodings in which byte 0x0A is always a line break (UTF-16 is not one of them).
+_LINE_SEEKABLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1"}
+SEEK_LIMIT = 10_000
+
+
+class _CsvRowsText(SalesFileReader):
+    """Fetch a few records' text by seeking to their first line (rows are line numbers)."""
+
+    dialect: CsvDialect
+
+    def rows_text(self, rows: Sequence[int]) -> pa.Table:
+        wanted = sorted(set(rows))
+        if not wanted or len(wanted) > SEEK_LIMIT or self.dialect.encoding not in _LINE_SEEKABLE:
+            return super().rows_text(wanted)
+        offsets = _line_offsets(self.path, wanted)
+        names = self.column_names
+        buffers: list[list[str]] = [[] for _ in names]
+        with open(self.path, "rb") as fh:
+            for line in wanted:
+                fh.seek(offsets[line])
+                text = io.TextIOWrapper(
+                    fh, encoding=self.dialect.encoding, errors="replace", newline=""
+                )
+                record = next(csv.reader(text, delimiter=self.dialect.delimiter, strict=False), [])
+                text.detach()  # keep fh open for the next seek
+                record = (record + [""] * len(names))[: len(names)]
+                for buf, cell in zip(buffers, record, strict=True):
+                    buf.append(cell)
+        return pa.table(
+            {
+                **{n: pa.array(b, pa.string()) for n, b in zip(names, buffers, strict=True)},
+                "_source_row": pa.array(wanted, pa.int64()),
+            }
+        )
+
+
+def _line_offsets(path: Path, lines: Sequence[int]) -> dict[int, int]:
+    """Byte offset where each of the (sorted, 1-based) ``lines`` starts."""
+    offsets: dict[int, int] = {}
+    pending = [line for line in lines if line > 1]
+    if len(pending) < len(lines):
+        offsets[1] = 0
+    breaks_before = 0  # line breaks seen before the current block
+    position = 0
+    i = 0
+    with open(path, "rb") as fh:
+        while i < len(pending) and (block := fh.read(CSV_BLOCK_BYTES)):
+            count = block.count(b"\n")
+            # Line k starts right after the (k-1)-th line break.
+            if pending[i] - 1 <= breaks_before + count:
+                breaks = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
+                while i < len(pending) and pending[i] - 1 <= breaks_before + count:
+                    offsets[pending[i]] = position + int(breaks[pending[i] - 2 - breaks_before]) + 1
+                    i += 1
+            breaks_before += count
+            position += len(block)
+    return offsets
+
+
+class FastCsvReader(_CsvRowsText):
     """pyarrow streaming CSV reader; raises FastPathUnavailable on anything irregular."""
 
     kind = "CSV"
@@ -335,7 +422,7 @@ def _blank_rows(columns: dict[str, pa.Array]) -> pa.Array | None:
     return mask if pc.any(mask).as_py() else None
 
 
-class ExactCsvReader(SalesFileReader):
+class ExactCsvReader(_CsvRowsText):
     """Python csv-module reader: keeps every record, numbers rows by their first line."""
 
     kind = "CSV"
