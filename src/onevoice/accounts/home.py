@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+from django.utils.html import format_html
+
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
 from onevoice.accounts.permissions import role_of
@@ -57,10 +60,30 @@ def _rep(user: User) -> HomePage:
     page.tables["territories"] = field_selectors.territory_training_counts(territories=territories)
     targets = field_selectors.untrained_clinics_by_potential(territories=territories)
     page.tables["targets"] = targets
+    for territory in territories:
+        page.next_steps.append(
+            format_html(
+                'Work your territory: <a href="{}">{}</a> — target clinics, who is trained, '
+                "what was done last.",
+                reverse("field:territory", args=[territory.code]),
+                territory,
+            )
+        )
     if targets:
         page.next_steps.append(
-            "Train the vets of your highest-potential clinics that have not been trained yet."
+            format_html(
+                "Train the vets of your highest-potential clinics that have not been trained "
+                'yet, starting with <a href="{}">{}</a>: log the customer training from its page.',
+                reverse("field:clinic", args=[targets[0].pk]),
+                targets[0].name,
+            )
         )
+    page.next_steps.append(
+        format_html(
+            'Log each visit, call or e-mail from the clinic\'s page (<a href="{}">your clinics</a>).',
+            reverse("field:clinics"),
+        )
+    )
     return page
 
 
@@ -74,7 +97,13 @@ def _manager(user: User) -> HomePage:
     page.tables["territories"] = field_selectors.territory_training_counts(
         territories=territories_for(user=user)
     )
-    page.next_steps.append("Check which territories are behind on customer trainings.")
+    page.next_steps.append(
+        format_html(
+            'Check which territories are behind on customer trainings: <a href="{}">your '
+            "team's territories</a>, with the clinics to train next.",
+            reverse("field:territories"),
+        )
+    )
     return page
 
 
@@ -84,6 +113,13 @@ def _field_vet(user: User) -> HomePage:
     page.tables["trainings"] = field_selectors.trainings_codelivered_by(user_id=user.pk)
     if not page.tables["trainings"]:
         page.next_steps.append("Plan a customer training with a rep of your region.")
+    else:
+        page.next_steps.append(
+            format_html(
+                'Enter the vets\' test scores of <a href="{}">the trainings you co-delivered</a>.',
+                reverse("field:trainings") + "?mine=codelivered",
+            )
+        )
     return page
 
 
