@@ -587,8 +587,9 @@ def clinic_codes() -> list[str]:
 
 def clinic_covariates() -> list[dict[str, object]]:
     """Per clinic: id, size, patient volume, segment, region and territory (for analyses)."""
-    return list(
-        Clinic.objects.values(
+    return [
+        dict(row)
+        for row in Clinic.objects.values(
             "code", "n_vets", "patient_volume", "segment", "region__code", "territory__code"
         )
-    )
+    ]

@@ -1,0 +1,158 @@
+"""The field API: same permissions as the pages, clear refusals, imports by upload."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.services import api_token_create
+from onevoice.campaigns.models import Objection
+from onevoice.field.models import Clinic, CrmImport
+from tests.field.factories import CLINICS_CSV, campaign_toolkit, world
+
+pytestmark = pytest.mark.django_db
+
+
+def _auth(org, role: Role) -> dict[str, str]:
+    _, key = api_token_create(user=org.users[role], name="t")
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_lists_hold_only_what_the_user_may_see(client, org):
+    world(org)
+    codes = {}
+    for role in (Role.SALES_REP, Role.SALES_MANAGER, Role.ANALYST):
+        body = client.get("/api/field/clinics", headers=_auth(org, role)).json()
+        codes[role] = sorted(c["code"] for c in body["items"])
+    assert codes == {
+        Role.SALES_REP: ["CL-OWN"],
+        Role.SALES_MANAGER: ["CL-OWN"],
+        Role.ANALYST: ["CL-OTHER", "CL-OWN"],
+    }
+    own = client.get("/api/field/clinics", headers=_auth(org, Role.SALES_REP)).json()["items"][0]
+    assert own["first_trained"] is not None
+    assert own["trained_vets"] == 1
+    activities = client.get("/api/field/activities", headers=_auth(org, Role.SALES_REP)).json()
+    assert [a["clinic"] for a in activities["items"]] == ["CL-OWN"]
+    reviewer = client.get("/api/field/clinics", headers=_auth(org, Role.REVIEWER))
+    assert reviewer.status_code == 403
+
+
+def test_a_rep_cannot_reach_another_territory_through_the_api(client, org):
+    w = world(org)
+    headers = _auth(org, Role.SALES_REP)
+    assert client.get(f"/api/field/clinics/{w.other_clinic.pk}", headers=headers).status_code == 403
+    response = client.post(
+        "/api/field/activities",
+        {
+            "clinic_id": w.other_clinic.pk,
+            "kind": "visit",
+            "occurred_at": timezone.now().isoformat(),
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "This clinic is outside your territories."
+    assert client.get("/api/field/territories/S1/targets", headers=headers).status_code == 403
+
+
+def test_rule_breaks_are_400_with_the_reason(client, org):
+    w = world(org)
+    headers = _auth(org, Role.SALES_REP)
+    naive = client.post(
+        "/api/field/activities",
+        {"clinic_id": w.clinic.pk, "kind": "visit", "occurred_at": "2026-01-01T10:00:00"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert naive.status_code == 400
+    assert naive.json()["detail"] == "The activity must carry a time zone."
+    scores = client.put(
+        f"/api/field/trainings/{w.training.pk}/scores",
+        [{"vet_id": w.vet.pk, "pre_score": 40, "post_score": 140}],
+        content_type="application/json",
+        headers=headers,
+    )
+    assert scores.status_code == 400
+    assert "post-test score 140.0 must be between 0 and 100" in scores.json()["detail"]
+    assert client.get("/api/field/clinics/999999", headers=headers).status_code == 404
+
+
+def test_activity_with_campaign_links_counts_the_objection_heard(client, org):
+    w, kit = world(org), campaign_toolkit(org)
+    response = client.post(
+        "/api/field/activities",
+        {
+            "clinic_id": w.clinic.pk,
+            "kind": "visit",
+            "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "vet_ids": [w.vet.pk],
+            "campaign_id": kit.campaign.pk,
+            "key_message_ids": [kit.message.pk],
+            "asset_version_ids": [kit.version.pk],
+            "objection_ids": [kit.objection.pk],
+        },
+        content_type="application/json",
+        headers=_auth(org, Role.SALES_REP),
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["key_message_ids"], body["objection_ids"]) == (
+        [kit.message.pk],
+        [kit.objection.pk],
+    )
+    assert Objection.objects.get(pk=kit.objection.pk).times_heard == 1
+
+
+def test_treatment_dates_for_head_office(client, org):
+    w = world(org)
+    body = client.get("/api/field/treatment-dates", headers=_auth(org, Role.ANALYST)).json()
+    assert body == {
+        "CL-OWN": w.training.date.isoformat(),
+        "CL-OTHER": w.other_training.date.isoformat(),
+    }
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_an_admin_uploads_a_crm_export(client, org, role):
+    upload = SimpleUploadedFile("crm.csv", CLINICS_CSV.encode(), content_type="text/csv")
+    response = client.post(
+        "/api/field/imports", {"kind": "clinics", "file": upload}, headers=_auth(org, role)
+    )
+    if role != Role.ADMIN:
+        assert response.status_code == 403
+        assert not CrmImport.objects.exists()
+        return
+    assert response.status_code == 201
+    body = response.json()
+    assert body["counts"] == {"new": 2, "updated": 0, "unchanged": 0, "refused": 0}
+    assert body["mapping"]["code"] == "Account ID"
+    commit = client.post(f"/api/field/imports/{body['id']}/commit", headers=_auth(org, role))
+    assert commit.json()["status"] == "committed"
+    assert Clinic.objects.count() == 2
+
+
+def test_api_upload_of_a_bad_file_names_it(client, org):
+    upload = SimpleUploadedFile(
+        "contacts.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-excel"
+    )
+    response = client.post(
+        "/api/field/imports", {"kind": "vets", "file": upload}, headers=_auth(org, Role.ADMIN)
+    )
+    assert response.status_code == 400
+    assert (
+        response.json()["detail"]
+        == "contacts.xls: old Excel format (.xls); save it as .xlsx or CSV."
+    )
+
+
+def test_openapi_lists_the_field_endpoints(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/field/clinics", "/api/field/activities", "/api/field/treatment-dates"} <= set(
+        paths
+    )
