@@ -211,3 +211,19 @@ def test_stray_spaces_and_letter_case_are_forgiven_where_unambiguous(
         3.0,
         "EUR",
     )
+
+
+def test_duplicates_compare_stored_values_not_text(dataset, reference, write_file):
+    path = write_file(
+        "sales.csv",
+        "clinic_id,date,sku,units,currency\n"
+        "CL-001,2025-03-03,CT-100,2,EUR\n"
+        "CL-001,2025-03-03,CT-100,2,\n"  # no currency: a different line
+        "CL-001 ,2025-03-03,CT-100,2.0,eur\n"  # same values as row 2
+        "CL-001,2025-03-03,CT-100,3,EUR\n",
+    )
+
+    report = dataset.import_file(path, reference=reference)
+
+    assert (report.rows_stored, report.reasons) == (3, {v.DUPLICATE_LINE: 1})
+    assert dataset.quarantine(report.batch_id)["_source_row"].tolist() == [4]

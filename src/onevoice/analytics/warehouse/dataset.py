@@ -385,7 +385,7 @@ class SalesDataset:
                 staged.reasons.append(result.reasons)
                 if result.quarantine.num_rows:
                     self._write_quarantine(stage, staged, result.quarantine)
-                staged.duplicates.add(result.key_hash, result.good.column("source_row").to_numpy())
+                staged.duplicates.add(*result.key_hash, result.good.column("source_row").to_numpy())
                 if on_progress is not None:
                     on_progress(
                         ImportProgress(staged.rows_read, chunk.bytes_read, reader.total_bytes)
@@ -434,7 +434,7 @@ class SalesDataset:
         self, staged: _Staged, reader: SalesFileReader, stage: Path, file: str
     ) -> None:
         """Move repeated lines (within the file or of stored batches) to the quarantine."""
-        details = self._duplicates_in_file(staged, stage, file)
+        details = self._duplicates_in_file(staged, file)
         details.update(self._duplicates_of_stored(stage, file, exclude=set(details)))
         if not details or staged.validator is None:
             return
@@ -456,20 +456,11 @@ class SalesDataset:
         staged.rows_stored -= len(details)
         staged.reasons.append({DUPLICATE_LINE: len(details)})
 
-    def _duplicates_in_file(self, staged: _Staged, stage: Path, file: str) -> dict[int, str]:
-        rows = staged.duplicates.candidate_rows()
-        if not len(rows):
-            return {}
-        table = pads.dataset(str(stage / "data"), schema=STORED_SCHEMA, format="parquet").to_table(
-            filter=pads.field("source_row").isin(pa.array(rows, pa.int64()))
-        )
-        frame = table.to_pandas().sort_values("source_row")
-        keys = ["clinic_id", "date", "sku", "units", "net_revenue", "currency"]
-        first = frame.groupby(keys, dropna=False, sort=False)["source_row"].transform("min")
-        repeated = frame[frame["source_row"] != first]
+    @staticmethod
+    def _duplicates_in_file(staged: _Staged, file: str) -> dict[int, str]:
         return {
-            int(r): DETAIL_DUPLICATE_IN_FILE.format(file=file, row=int(r), first=int(f))
-            for r, f in zip(repeated["source_row"], first[repeated.index], strict=True)
+            row: DETAIL_DUPLICATE_IN_FILE.format(file=file, row=row, first=first)
+            for row, first in sorted(staged.duplicates.repeats().items())
         }
 
     def _duplicates_of_stored(self, stage: Path, file: str, exclude: set[int]) -> dict[int, str]:

@@ -101,6 +101,11 @@ _NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 _PLAIN_DOT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _PLAIN_COMMA = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
 _NULL_DATE = pa.scalar(None, pa.date32())
+_SEED_1 = np.uint64(0x9E3779B97F4A7C15)
+_SEED_2 = np.uint64(0xD1B54A32D192ED03)
+MAX_CLINICS = 1 << 24
+MAX_SKUS = 1 << 16
+TOO_MANY = "the reference has {count:,} {what}; the importer handles at most {limit:,}"
 _NUMBER_COMMA = "[+-]?((\\d{1,3}([. \u00a0\u202f]\\d{3})+|\\d+)(,\\d*)?|,\\d+)"
 
 STORED_SCHEMA = pa.schema(
@@ -181,7 +186,9 @@ class ValidatedChunk:
     good: pa.RecordBatch
     quarantine: pa.Table
     reasons: dict[str, int]
-    key_hash: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    key_hash: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, np.uint64), np.empty(0, np.uint64))
+    )
 
 
 def detect_settings(
@@ -384,6 +391,12 @@ class ChunkValidator:
         self._con = duckdb.connect()
         self._clinics = pa.array(sorted(reference.clinic_ids), pa.string())
         self._skus = pa.array(sorted(reference.products.skus), pa.string())
+        if len(self._clinics) >= MAX_CLINICS:
+            raise ValueError(
+                TOO_MANY.format(count=len(self._clinics), what="clinics", limit=MAX_CLINICS)
+            )
+        if len(self._skus) >= MAX_SKUS:
+            raise ValueError(TOO_MANY.format(count=len(self._skus), what="SKUs", limit=MAX_SKUS))
         self._map_keys = pa.array(list(mapping.clinic_ids), pa.string())
         self._map_values = pa.array(list(mapping.clinic_ids.values()), pa.string())
         self._currencies: dict[str, int] = {}
@@ -454,23 +467,26 @@ class ChunkValidator:
         good_mask = pc.invert(any_bad)
         n_bad = n - (pc.sum(pc.cast(good_mask, pa.int64())).as_py() or 0)
 
-        currency_codes = pc.dictionary_encode(currency)
+        columns = [
+            chunk.source_row,
+            pa.DictionaryArray.from_arrays(clinic_idx, self._clinics),
+            date,
+            pa.DictionaryArray.from_arrays(sku_idx, self._skus),
+            units,
+            revenue,
+            currency,
+        ]
+        if n_bad:
+            columns = [pc.filter(c, good_mask) for c in columns]
+        n_good = n - n_bad
         good = pa.RecordBatch.from_arrays(
             [
-                pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), self._batch),
-                chunk.source_row,
-                pa.DictionaryArray.from_arrays(clinic_idx, self._clinics),
-                date,
-                pa.DictionaryArray.from_arrays(sku_idx, self._skus),
-                units,
-                revenue,
-                currency_codes,
-                month_labels(date),
+                pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_good, np.int32)), self._batch),
+                *columns,
+                month_labels(columns[2]),
             ],
             schema=STAGED_SCHEMA,
         )
-        if n_bad:
-            good = good.filter(good_mask)
         key_hash = self._hash_keys(good)
 
         reasons: dict[str, int] = {}
@@ -487,22 +503,40 @@ class ChunkValidator:
         )
         return ValidatedChunk(good=good, quarantine=quarantine, reasons=reasons, key_hash=key_hash)
 
-    def _currency(self, chunk: RawChunk, n: int) -> pa.Array:
+    def _currency(self, chunk: RawChunk, n: int) -> pa.DictionaryArray:
+        """Currency codes, upper-cased, the mapping's default where the cell is empty.
+
+        Cleaned on the dictionary (a handful of distinct values), not on every row.
+        """
         default = (self.mapping.currency or "").strip().upper() or None
-        if "currency" in self.columns:
-            text = pc.utf8_upper(pc.utf8_trim(chunk.columns[self.columns["currency"]], _TRIM))
-            empty = pc.equal(text, "")
-            return pc.if_else(empty, pa.scalar(default, pa.string()), text)
-        return pa.array([default] * n, pa.string()) if default else pa.nulls(n, pa.string())
+        if "currency" not in self.columns:
+            if default is None:
+                return pa.DictionaryArray.from_arrays(
+                    pa.nulls(n, pa.int32()), pa.array([], pa.string())
+                )
+            return pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n, np.int32)), pa.array([default], pa.string())
+            )
+        encoded = pc.dictionary_encode(chunk.columns[self.columns["currency"]])
+        cleaned = [
+            (v or "").strip(_TRIM).upper() or default for v in encoded.dictionary.to_pylist()
+        ]
+        # Parquet cannot store a null inside a dictionary: a missing currency is a null index.
+        values = sorted({v for v in cleaned if v is not None})
+        remap = pa.array([None if v is None else values.index(v) for v in cleaned], pa.int32())
+        return pa.DictionaryArray.from_arrays(
+            pc.take(remap, encoded.indices), pa.array(values, pa.string())
+        )
 
-    def _hash_keys(self, good: pa.RecordBatch) -> np.ndarray:
-        """64-bit hash of each stored row's key, to find repeated lines cheaply.
+    def _hash_keys(self, good: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Two independent 64-bit hashes of each stored row's key (see ``dedup``).
 
-        Equal keys give equal hashes; equal hashes are confirmed on the values before a
-        row is called a duplicate, so a collision costs time, never a wrong answer.
+        The key is the clinic, day, SKU, units, revenue and currency as stored, so
+        ``2`` and ``2.0`` units are the same line.
         """
         if not good.num_rows:
-            return np.empty(0, np.uint64)
+            empty = np.empty(0, np.uint64)
+            return empty, empty
 
         def codes(name: str) -> np.ndarray:
             indices = good.column(name).indices
@@ -512,24 +546,29 @@ class ChunkValidator:
         # Per-chunk dictionary codes differ between chunks; map them to stable codes.
         stable = np.array(
             [
-                self._currencies.setdefault(v or "", len(self._currencies))
+                self._currencies.setdefault(v, len(self._currencies))
                 for v in currency.dictionary.to_pylist()
             ]
-            + [0],
+            # A null index (no currency) picks this last entry: a code no currency has.
+            + [0xFFFFFFFF],
             np.uint64,
         )
         currency_codes = stable[codes("currency").view(np.int64)]
         days = np.asarray(pc.cast(good.column("date"), pa.int32()).to_numpy(), np.int64)
-        # Clinic (< 2^24 ids), SKU (< 2^16) and day fit in one word: one mix instead of three.
+        # Clinic (< 2^24), SKU (< 2^16) and day (24 bits) packed without overlap in one
+        # word: one mix instead of three, and still one-to-one.
         ids = (
             (codes("clinic_id") << np.uint64(40))
-            ^ (codes("sku") << np.uint64(24))
-            ^ days.view(np.uint64)
+            | (codes("sku") << np.uint64(24))
+            | ((days + (1 << 23)).view(np.uint64) & np.uint64(0xFFFFFF))
         )
         units = good.column("units").to_numpy().view(np.uint64)
         revenue = pc.fill_null(good.column("net_revenue"), np.nan).to_numpy().view(np.uint64)
-        h = _mix(ids ^ _mix(units ^ (currency_codes << np.uint64(56))))
-        return _mix(h ^ revenue)
+        first = _mix(_mix(_mix(ids ^ _SEED_1) ^ units) ^ revenue ^ currency_codes)
+        second = _mix(
+            _mix(_mix(revenue ^ _SEED_2) ^ ids) ^ units ^ (currency_codes << np.uint64(32))
+        )
+        return first, second
 
     def _quarantine_invalid(
         self,
@@ -539,10 +578,9 @@ class ChunkValidator:
         mapped_clinic: pa.Array,
         reasons: dict[str, int],
     ) -> pa.Table:
-        reason = pa.nulls(chunk.num_rows, pa.string())
+        reason = pa.nulls(pc.sum(pc.cast(any_bad, pa.int64())).as_py() or 0, pa.string())
         for name, mask in reversed(failures):
-            reason = pc.if_else(mask, pa.scalar(name, pa.string()), reason)
-        reason = pc.filter(reason, any_bad)
+            reason = pc.if_else(pc.filter(mask, any_bad), pa.scalar(name, pa.string()), reason)
         rows = pc.filter(chunk.source_row, any_bad).to_pylist()
         raw = {name: pc.filter(chunk.columns[name], any_bad) for name in self.source_columns}
         text = {c: raw[self.columns[c]].to_pylist() for c in self.columns}
@@ -645,15 +683,13 @@ class ChunkValidator:
 
 
 def month_labels(date: pa.Array) -> pa.DictionaryArray:
-    """``YYYY-MM`` of each date as a dictionary array (formatting 10M dates is slow)."""
-    index = pc.add(
-        pc.multiply(pc.subtract(pc.year(date), _MONTH_BASE_YEAR), 12),
-        pc.subtract(pc.month(date), 1),
-    )
-    index = pc.cast(index, pa.int32())
-    valid = pc.and_(pc.greater_equal(index, 0), pc.less(index, len(_MONTH_LABELS)))
-    index = pc.if_else(pc.fill_null(valid, False), index, pa.scalar(None, pa.int32()))
-    return pa.DictionaryArray.from_arrays(index, _MONTH_LABELS)
+    """``YYYY-MM`` of each (non-null) date as a dictionary array.
+
+    Formatting ten million dates as text is slow; numpy's month arithmetic is not.
+    """
+    days = np.asarray(date.to_numpy(zero_copy_only=False), "datetime64[D]")
+    months = days.astype("datetime64[M]").astype(np.int64) + (1970 - _MONTH_BASE_YEAR) * 12
+    return pa.DictionaryArray.from_arrays(pa.array(months.astype(np.int32)), _MONTH_LABELS)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
