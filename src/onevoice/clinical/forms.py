@@ -25,7 +25,7 @@ CHF_CHOICES = [
     ("current_or_past", "Current or past"),
     ("refractory", "Refractory to standard therapy"),
 ]
-MURMUR_CHOICES = [(str(g), "None" if g == 0 else f"{g}/6") for g in range(7)]
+MURMUR_CHOICES = [(str(g), "0 (none)" if g == 0 else f"{g}/6") for g in range(7)]
 
 
 def _measure(label: str, help_text: str = "", required: bool = False) -> forms.CharField:
@@ -70,6 +70,13 @@ class ClinicalForm(forms.Form):
     @property
     def only_missing(self) -> bool:
         return self.error is not None and self.error.only_missing
+
+    @property
+    def invalid_messages(self) -> list[str]:
+        """Refusals other than "enter a value": what a live form shows while typing."""
+        if self.error is None:
+            return []
+        return [p.message for p in self.error.problems if p.code != "required"]
 
 
 class VhsForm(ClinicalForm):

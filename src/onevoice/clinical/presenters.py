@@ -60,7 +60,7 @@ def vhs_scale(result: VhsResult) -> Scale:
     if result.breed.key != "any":
         bands.append(
             _band(
-                f"{result.breed.name}: {primary.label}",
+                f"{result.breed.name} {primary.interval_text} ({primary.label})",
                 p_low if p_low is not None else low,
                 p_high,
                 low,

@@ -51,7 +51,7 @@ def _tool(
     if result is not None:
         context.update(_presentation(result))
     if request.method == "POST" and _is_htmx(request):
-        return render(request, partial, context)
+        return render(request, partial, {**context, "live": True})
     # A refused full-page submission is a 422, like the API; the form shows why.
     status = 422 if request.method == "POST" and result is None else 200
     return render(request, page, context, status=status)
