@@ -70,10 +70,11 @@ def test_rep_home_lists_own_untrained_clinics_only(client, org):
     assert "Other Clinic" not in html
 
 
-def test_head_office_home_shows_no_made_up_numbers(client, org):
+def test_analyst_home_without_sales_asks_for_an_import_and_shows_no_figure(client, org):
     client.force_login(org.users[Role.ANALYST])
     html = client.get(reverse("home")).content.decode()
-    assert "not available yet" in html
+    assert "Import the distributor sales files" in html
+    assert "Last sales import" not in html
 
 
 def test_logout_requires_post_and_ends_session(client, org):

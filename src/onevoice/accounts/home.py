@@ -33,7 +33,6 @@ class HomePage:
     todos: list[Any] = field(default_factory=list)
 
 
-NOT_YET = "This part of OneVoice is not available yet."
 
 
 def home_page_for(*, user: User) -> HomePage:
@@ -140,7 +139,9 @@ def _analyst(user: User) -> HomePage:
         page.next_steps.append(
             "Import each new distributor file as it arrives; refused rows wait in quarantine."
         )
-    page.next_steps.append("The uplift analysis page: " + NOT_YET)
+    page.next_steps.append(
+        "Run the uplift analysis: did training vets lift sales, and by how much?"
+    )
     return page
 
 

@@ -8,7 +8,6 @@ stderr. Never imports Django (the ``--campaign`` variant lives with the Django s
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -72,25 +71,6 @@ def _dates_if_text(frame: Any, pd: Any, column: str) -> None:
     frame[column] = parsed
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN / inf -> null, numpy scalars -> Python, timestamps -> ISO dates."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10] if hasattr(value, "hour") else value.isoformat()
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _rows(frame: Any, columns: list[str]) -> list[dict[str, Any]]:
-    return [_clean(r) for r in frame[columns].to_dict(orient="records")]
-
-
 def uplift(
     panel: Annotated[
         Path, typer.Argument(help="Long panel, CSV or Parquet: one row per unit and period.")
@@ -142,6 +122,7 @@ def uplift(
     the naive comparison beside them.
     """
     from onevoice.analytics.did import ATTgt, DIDError
+    from onevoice.analytics.did.document import analysis_document
 
     covs = tuple(c.strip() for c in covariates.split(",") if c.strip())
     needed = list(
@@ -177,41 +158,7 @@ def uplift(
         raise typer.Exit(code=1) from None
 
     if as_json:
-        att_gt = est.att_gt_.tidy()
-        pre = est.pretest()
-        doc = {
-            "att_gt": _rows(att_gt, ["group", "time", "att", "se", "ci_low", "ci_high"]),
-            "simple": _clean(
-                {
-                    "att": simple.att,
-                    "se": simple.se,
-                    "ci_low": simple.ci_low,
-                    "ci_high": simple.ci_high,
-                }
-            ),
-            "dynamic": _rows(
-                dynamic.table, ["event", "att", "se", "ci_low", "ci_high", "band_low", "band_high"]
-            ),
-            "group": _rows(group.table, ["group", "att", "se", "ci_low", "ci_high"]),
-            "calendar": _rows(calendar.table, ["time", "att", "se", "ci_low", "ci_high"]),
-            "naive": _clean(
-                {
-                    "treated_mean": naive.treated_mean,
-                    "control_mean": naive.control_mean,
-                    "ratio": naive.ratio,
-                    "gap": naive.gap,
-                    "effect": naive.effect,
-                    "selection": naive.selection,
-                }
-            ),
-            "pretrend": _clean({"stat": pre.stat, "df": pre.df, "p_value": pre.p_value}),
-            "uplift": _clean(lift.to_dict()),
-            "n_units": est.n_units_,
-            "n_periods": est.n_periods_,
-            "n_units_dropped": est.panel_report_.n_dropped,
-            "inference": est.inference_.method,
-            "warnings": list(est.warnings_),
-        }
+        doc = analysis_document(est, balance_e=balance_e, unit_price=unit_price)
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     for text in (

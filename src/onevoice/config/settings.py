@@ -152,6 +152,8 @@ if _flag("ONEVOICE_HTTPS"):
 
 API_TOKEN_DAYS = int(os.environ.get("ONEVOICE_API_TOKEN_DAYS", "90"))
 ONEVOICE_ENGINE = os.environ.get("ONEVOICE_ENGINE", "duckdb")
+# Uplift analyses take seconds to a minute: pages start them in a worker thread and poll.
+UPLIFT_IN_BACKGROUND = True
 
 LOGGING = {
     "version": 1,

@@ -50,3 +50,46 @@ class ColumnMappingForm(forms.Form):
         if data.get("date_format"):
             kwargs["date_format"] = data["date_format"]
         return kwargs
+
+
+class UpliftForm(forms.Form):
+    """The analyst's options; defaults are the recommended analysis."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            ("units", "Units (packs)"),
+            ("net_revenue", "Net revenue"),
+            ("treatment_months", "Treatment-months"),
+            ("any_purchase", "Any purchase (share)"),
+        ]
+    )
+    freq = forms.ChoiceField(
+        choices=[("month", "Month"), ("quarter", "Quarter"), ("week", "Week")], label="Period"
+    )
+    control = forms.ChoiceField(
+        choices=[("notyet", "Not yet trained"), ("never", "Never trained")], label="Control group"
+    )
+    method = forms.ChoiceField(
+        choices=[
+            ("dr", "Doubly robust"),
+            ("ipw", "Inverse probability weighting"),
+            ("reg", "Outcome regression"),
+        ]
+    )
+    adjust = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Adjust for size, volume, segment, region and pre-campaign level",
+    )
+    cluster = forms.ChoiceField(
+        choices=[("", "Clinic"), ("territory", "Territory")],
+        required=False,
+        label="Cluster standard errors by",
+    )
+    bootstrap = forms.IntegerField(
+        min_value=0,
+        max_value=9999,
+        initial=999,
+        help_text="Multiplier-bootstrap draws for the uniform band (0: analytic only).",
+    )
+    anticipation = forms.IntegerField(min_value=0, max_value=6, initial=0)

@@ -34,3 +34,37 @@ class SalesBatch(models.Model):
     @property
     def is_active(self) -> bool:
         return self.rolled_back_at is None
+
+
+class UpliftAnalysis(models.Model):
+    """One run of the uplift engine on a campaign's data, with its inputs and results.
+
+    ``inputs`` records what the numbers came from (active sales batches, clinics,
+    trained clinics, options), so the same data and options always give the same result.
+    """
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="uplift_analyses"
+    )
+    options = models.JSONField()
+    inputs = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10,
+        choices=[("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+    )
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    charts = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "uplift analyses"
+
+    def __str__(self) -> str:
+        return f"Uplift of {self.campaign} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,71 @@
+"""What the uplift page shows, computed from a stored analysis: headline numbers in
+words a marketing director reads, and the tables behind every chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from onevoice.measurement.models import UpliftAnalysis
+
+UPLIFT_TABLES = ("dynamic", "att_gt", "group", "calendar", "balance")
+PRETREND_ALPHA = 0.05
+IMBALANCE_SMD = 0.1
+
+
+@dataclass(frozen=True)
+class UpliftView:
+    ready: bool
+    naive_ratio: float | None = None
+    relative: dict[str, Any] | None = None
+    att: dict[str, Any] | None = None
+    incremental: dict[str, Any] | None = None
+    selection_share: float | None = None
+    gap: float | None = None
+    effect: float | None = None
+    selection: float | None = None
+    pretrend_ok: bool | None = None
+    pretrend: dict[str, Any] | None = None
+    imbalanced_after_weighting: int = 0
+    balance_rows: list[dict[str, Any]] | None = None
+    warnings: list[str] | None = None
+
+
+def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
+    result = analysis.result
+    if analysis.status != "done" or not result:
+        return UpliftView(ready=False)
+    naive = result["naive"]
+    uplift = result.get("uplift") or {}
+    gap = naive.get("gap")
+    selection = naive.get("selection")
+    share = selection / gap if gap and selection is not None else None
+    pre = result.get("pretrend") or {}
+    p_value = pre.get("p_value")
+    balance = result.get("balance") or []
+    # One row per covariate: the worst cohort's weighted imbalance.
+    worst: dict[str, dict[str, Any]] = {}
+    for row in balance:
+        name = row["covariate"]
+        if name not in worst or abs(row.get("smd_weighted") or 0) > abs(
+            worst[name].get("smd_weighted") or 0
+        ):
+            worst[name] = row
+    return UpliftView(
+        ready=True,
+        naive_ratio=naive.get("ratio"),
+        relative=uplift.get("relative_uplift"),
+        att=result["simple"],
+        incremental=uplift.get("incremental"),
+        selection_share=share,
+        gap=gap,
+        effect=naive.get("effect"),
+        selection=selection,
+        pretrend_ok=None if p_value is None else p_value >= PRETREND_ALPHA,
+        pretrend=pre,
+        imbalanced_after_weighting=sum(
+            abs(r.get("smd_weighted") or 0) > IMBALANCE_SMD for r in worst.values()
+        ),
+        balance_rows=sorted(worst.values(), key=lambda r: -abs(r.get("smd_raw") or 0)),
+        warnings=result.get("warnings") or [],
+    )

@@ -1,0 +1,15 @@
+// Render every Vega-Lite spec on the page with the vendored vega-embed (no network).
+function onevoiceCharts(root) {
+  (root || document).querySelectorAll("div.chart[data-spec-id]").forEach(function (el) {
+    if (el.dataset.rendered) return;
+    var script = document.getElementById(el.dataset.specId);
+    if (!script) return;
+    var spec = JSON.parse(script.textContent);
+    el.dataset.rendered = "1";
+    vegaEmbed(el, spec, { actions: { export: true, source: false, compiled: false, editor: false } })
+      .then(function () { el.dataset.ready = "1"; })
+      .catch(function (err) { el.textContent = "Chart could not be drawn: " + err; });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { onevoiceCharts(); });
+document.addEventListener("htmx:afterSwap", function (e) { onevoiceCharts(e.target); });
