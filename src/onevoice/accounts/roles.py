@@ -138,6 +138,106 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     ),
 }
 
+# Training: training/permissions.py scopes results to the rep, their manager's team, or
+# everyone (``view_all_results``); seminar trainers run their seminar whatever their role.
+_READ_TRAINING = (
+    "training.view_program",
+    "training.view_module",
+    "training.view_concept",
+    "training.view_question",
+    "training.view_answeroption",
+    "training.view_seminar",
+    "training.view_roleplayscenario",
+    "training.view_customerkit",
+    "training.view_vhscase",
+)
+_TRAINING_RESULTS = (
+    "training.view_enrolment",
+    "training.view_quizattempt",
+    "training.view_quizanswer",
+    "training.view_vhsattempt",
+    "training.view_roleplay",
+    "training.view_roleplayscore",
+    "training.view_certification",
+    "training.view_seminarseat",
+    "training.view_kitinvitation",
+    "training.view_reminder",
+)
+_RUN_TRAINING = (
+    "training.add_program",
+    "training.change_program",
+    "training.add_seminar",
+    "training.change_seminar",
+    "training.add_seminarseat",
+    "training.change_seminarseat",
+    "training.add_enrolment",
+    "training.add_roleplayscenario",
+    "training.add_roleplay",
+    "training.view_prep_report",
+)
+_TRAINING_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.MARKETING: (
+        *_READ_TRAINING,
+        *_TRAINING_RESULTS,
+        *_RUN_TRAINING,
+        "training.view_all_results",
+        "training.add_module",
+        "training.change_module",
+        "training.add_concept",
+        "training.add_question",
+        "training.change_question",
+        "training.add_answeroption",
+        "training.add_customerkit",
+        "training.change_customerkit",
+        "training.add_vhscase",
+        "training.change_vhscase",
+    ),
+    Role.SALES_MANAGER: (
+        *_READ_TRAINING,
+        *_TRAINING_RESULTS,
+        *_RUN_TRAINING,
+        "training.score_roleplay",
+        "training.add_roleplayscore",
+    ),
+    Role.SALES_REP: (
+        *_READ_TRAINING,
+        "training.view_enrolment",
+        "training.view_quizattempt",
+        "training.view_vhsattempt",
+        "training.view_roleplay",
+        "training.view_roleplayscore",
+        "training.view_certification",
+        "training.view_kitinvitation",
+        "training.view_reminder",
+        "training.add_quizattempt",
+        "training.add_vhsattempt",
+        "training.add_roleplayscore",
+        "training.add_kitinvitation",
+    ),
+    Role.FIELD_VET: (
+        *_READ_TRAINING,
+        "training.view_kitinvitation",
+        "training.add_kitinvitation",
+        "training.add_vhscase",
+        "training.change_vhscase",
+        "training.add_roleplayscore",
+    ),
+    Role.REVIEWER: _READ_TRAINING,
+    Role.ANALYST: (
+        *_READ_TRAINING,
+        *_TRAINING_RESULTS,
+        "training.view_all_results",
+        "training.view_prep_report",
+    ),
+    Role.ADMIN: (
+        *_READ_TRAINING,
+        *_TRAINING_RESULTS,
+        "training.view_all_results",
+        "training.view_prep_report",
+    ),
+}
+
 # Merge each app's table into the one table ``roles_sync`` applies.
-for _role, _perms in _CAMPAIGN_ROLE_PERMISSIONS.items():
-    ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_perms)
+for _table in (_CAMPAIGN_ROLE_PERMISSIONS, _TRAINING_ROLE_PERMISSIONS):
+    for _role, _perms in _table.items():
+        ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_perms)
