@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from .data import Panel, check_collinear
+from .data import Panel, check_collinear, shown
 from .errors import (
     CONTROL_CELL_SINGULAR,
     NO_CONTROL_UNITS,
@@ -122,8 +122,8 @@ def _check_controls(panel: Panel, plan: CellPlan, control: str) -> None:
             g = panel.group_labels[plan.group_code[k] - 1]
             raise NoControlUnitsError(
                 NO_CONTROL_UNITS.format(
-                    cohort=g,
-                    period=panel.period_label(panel.tvals[plan.time_idx[k]]),
+                    cohort=shown(g),
+                    period=shown(panel.period_label(panel.tvals[plan.time_idx[k]])),
                     control=control,
                     detail="every other unit is already treated by then",
                 )
@@ -300,7 +300,7 @@ def _conditional(
             except CollinearCovariatesError:
                 raise CollinearCovariatesError(
                     CONTROL_CELL_SINGULAR.format(
-                        cohort=label_g, period=label_t, n_controls=int(ctrl.sum())
+                        cohort=shown(label_g), period=shown(label_t), n_controls=int(ctrl.sum())
                     )
                 ) from None
         t_i = plan.time_idx[ks]
@@ -313,7 +313,7 @@ def _conditional(
         dense[np.ix_(rows, cols)] = inf * (n / len(rows))
         if diag.get("trimmed", 0) > 0 or diag.get("max_ps_treated", 0) >= _OVERLAP_WARN:
             notes.append(
-                f"poor overlap for cohort {label_g} (control set {list(cs)}): "
+                f"poor overlap for cohort {shown(label_g)} (control set {list(cs)}): "
                 f"max propensity {max(diag['max_ps_treated'], diag['max_ps_control']):.4f}, "
                 f"{int(diag['trimmed'])} control unit(s) with propensity >= {trim_level} "
                 "trimmed; estimates lean on few comparable controls"

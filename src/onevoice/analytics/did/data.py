@@ -36,7 +36,7 @@ from .errors import (
     PanelError,
 )
 
-__all__ = ["Panel", "PanelReport", "build_panel", "check_collinear", "to_pandas"]
+__all__ = ["Panel", "PanelReport", "build_panel", "check_collinear", "shown", "to_pandas"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
@@ -181,7 +181,7 @@ class Panel:
         if self.datetime_periods:
             idx = round(tval)
             if 0 <= idx < len(self.period_labels):
-                return self.period_labels[idx]
+                return pd.Timestamp(self.period_labels[idx])
             return tval
         return _plain_number(tval)
 
@@ -218,6 +218,8 @@ def _require(frame_columns: Sequence[str], column: str, role: str) -> None:
 
 
 def _numeric(series: pd.Series, column: str, role: str) -> FloatArray:
+    if series.dtype == np.float64:
+        return series.to_numpy()  # a view: no copy of the largest columns
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     if not pd.api.types.is_numeric_dtype(series.dtype):
@@ -228,6 +230,11 @@ def _numeric(series: pd.Series, column: str, role: str) -> FloatArray:
             raise PanelError(NON_NUMERIC.format(column=column, role=role, example=example))
         series = converted
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def shown(value: Any) -> Any:
+    """A label as people read it: dates as YYYY-MM-DD, numpy scalars as Python."""
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -253,21 +260,24 @@ def _per_unit(
     """Collapse a column that must be constant within unit; raise naming a unit if not."""
     out = np.empty(n_units, dtype=values.dtype)
     out[ucode] = values
-    back = out[ucode]
-    if values.dtype.kind == "f":
-        same = (back == values) | (np.isnan(back) & np.isnan(values))
-    else:
-        same = back == values
-    if not np.all(same):
-        i = int(np.flatnonzero(~same)[0])
-        raise PanelError(
-            msg.format(
-                column=column,
-                unit=_jsonable(unit_labels[ucode[i]]),
-                first=_jsonable(back[i]),
-                second=_jsonable(values[i]),
+    # Compared in blocks of rows so that the check costs no full-length temporaries.
+    block = 1 << 20
+    for start in range(0, len(values), block):
+        v = values[start : start + block]
+        back = out[ucode[start : start + block]]
+        same = back == v
+        if values.dtype.kind == "f":
+            same |= np.isnan(back) & np.isnan(v)
+        if not np.all(same):
+            i = int(np.flatnonzero(~same)[0])
+            raise PanelError(
+                msg.format(
+                    column=column,
+                    unit=_jsonable(unit_labels[ucode[start + i]]),
+                    first=_jsonable(back[i]),
+                    second=_jsonable(v[i]),
+                )
             )
-        )
     return out
 
 
@@ -403,7 +413,8 @@ def build_panel(
         dropped_reasons.extend([reason] * len(labels))
 
     unit_labels = np.asarray(unit_labels, dtype=object)
-    ucode = ucode_raw.astype(np.int64)
+    ucode = ucode_raw
+    del ucode_raw
     n_units_input = len(unit_labels)
 
     is_dt = pd.api.types.is_datetime64_any_dtype(time_s.dtype)
@@ -414,7 +425,8 @@ def build_panel(
     order = np.argsort(t_uniques_arr, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    tcode = rank[tcode_raw].astype(np.int64)
+    tcode = rank[tcode_raw].astype(np.int64, copy=False)
+    del tcode_raw
     period_labels = t_uniques_arr[order]
     n_t = len(period_labels)
     if n_t < 2:
@@ -424,9 +436,19 @@ def build_panel(
     )
 
     # Duplicated (unit, period) rows: one bincount over the grid the outcome matrix uses anyway.
-    key = ucode * n_t + tcode
-    counts = np.bincount(key, minlength=n_units_input * n_t)
-    if counts.max() > 1:
+    # Flat cell index; memory here is what limits the largest panels, so temporaries are
+    # built in place and freed as soon as they are used.
+    # 32-bit indices halve the largest temporaries whenever the grid allows it.
+    idx_dtype = np.int32 if n_units_input * n_t < 2**31 else np.int64
+    ucode = ucode.astype(idx_dtype)
+    key = ucode * idx_dtype(n_t)
+    key += tcode.astype(idx_dtype, copy=False)
+    del tcode
+    cells = n_units_input * n_t
+    observed_flat = np.zeros(cells, dtype=bool)
+    observed_flat[key] = True
+    if int(np.count_nonzero(observed_flat)) != len(key):
+        counts = np.bincount(key, minlength=cells)
         dup_keys = np.flatnonzero(counts > 1)
         k0 = int(dup_keys[0])
         raise PanelError(
@@ -436,13 +458,19 @@ def build_panel(
                 period=_jsonable(period_labels[k0 % n_t]),
             )
         )
-    observed = (counts == 1).reshape(n_units_input, n_t)
-    del counts
+    observed = observed_flat.reshape(n_units_input, n_t)
 
-    y_vals = _numeric(frame[outcome], outcome, "outcome")
     y = np.full((n_units_input, n_t), np.nan)
-    y[ucode, tcode] = y_vals
-    del y_vals
+    y.reshape(-1)[key] = _numeric(frame[outcome], outcome, "outcome")
+
+    x3: FloatArray | None = None
+    x_names: list[str] = []
+    if covariates:
+        x_rows, x_names = _covariate_matrix(frame, covariates)
+        x3 = np.full((n_units_input, n_t, x_rows.shape[1]), np.nan)
+        x3.reshape(-1, x_rows.shape[1])[key] = x_rows
+        del x_rows
+    del key
 
     # Cohort: constant within unit, on the time scale; 0 / empty / NaT = never treated.
     cohort_s = frame[cohort]
@@ -457,8 +485,13 @@ def build_panel(
         cnum = cvals_dt.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
         cnum[cvals_dt.isna().to_numpy()] = np.nan
     else:
-        cnum = _numeric(cohort_s, cohort, "cohort")
-    cohort_unit = _per_unit(cnum, ucode, n_units_input, cohort, unit_labels, COHORT_NOT_CONSTANT)
+        # Integer cohorts are checked as they are (no full-length float copy).
+        is_int = pd.api.types.is_integer_dtype(cohort_s.dtype) and not cohort_s.hasnans
+        cnum = cohort_s.to_numpy() if is_int else _numeric(cohort_s, cohort, "cohort")
+    cohort_unit = _per_unit(
+        cnum, ucode, n_units_input, cohort, unit_labels, COHORT_NOT_CONSTANT
+    ).astype(np.float64)
+    del cnum
     never = np.isnan(cohort_unit) | (cohort_unit == 0)
     if is_dt:
         # Map datetimes to period positions; a cohort must be one of the periods.
@@ -523,14 +556,6 @@ def build_panel(
         cluster_unit = _per_unit(
             ccode, ucode, n_units_input, cluster, unit_labels, CLUSTER_NOT_CONSTANT
         )
-
-    x3: FloatArray | None = None
-    x_names: list[str] = []
-    if covariates:
-        x_rows, x_names = _covariate_matrix(frame, covariates)
-        x3 = np.full((n_units_input, n_t, x_rows.shape[1]), np.nan)
-        x3[ucode, tcode, :] = x_rows
-        del x_rows
 
     # Balance: a unit must have its outcome (and covariates) in every period.
     missing_y = (~observed | np.isnan(y)).sum(axis=1)
@@ -630,7 +655,7 @@ def build_panel(
         warnings.warn(note, DIDWarning, stacklevel=3)
 
     if is_dt:
-        group_labels = [period_labels[int(g)] for g in groups]
+        group_labels = [pd.Timestamp(period_labels[int(g)]) for g in groups]
     else:
         group_labels = [_plain_number(g) for g in groups]
     return Panel(

@@ -12,7 +12,7 @@ import pandas as pd
 from .aggregate import Aggregate, aggregate_cells
 from .attgt import CellPlan, Cells, estimate_cells, plan_cells
 from .balance import covariate_balance
-from .data import Panel, PanelReport, build_panel
+from .data import Panel, PanelReport, build_panel, shown
 from .errors import (
     COHORT_TOO_SMALL,
     NOT_FITTED,
@@ -311,7 +311,9 @@ class ATTgt:
             size = int(panel.counts[gc])
             if size < opts.min_cohort_size:
                 raise CohortTooSmallError(
-                    COHORT_TOO_SMALL.format(cohort=label, size=size, minimum=opts.min_cohort_size)
+                    COHORT_TOO_SMALL.format(
+                        cohort=shown(label), size=size, minimum=opts.min_cohort_size
+                    )
                 )
         never = int(panel.counts[0])
         if opts.control == "never" and never < opts.min_cohort_size:
