@@ -19,7 +19,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from onevoice.accounts.models import Region, Territory, User
-from onevoice.accounts.permissions import access_territory, request_user
+from onevoice.accounts.permissions import access_territory
 from onevoice.accounts.selectors import territories_for
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 from onevoice.campaigns.permissions import can_view_campaign
@@ -36,6 +36,7 @@ from onevoice.field.choices import (
     VetRole,
 )
 from onevoice.field.models import Activity, Clinic, CrmImport, CustomerTraining, Vet
+from onevoice.field.permissions import signed_in
 from onevoice.field.services import FieldRuleError
 
 router = Router(tags=["field"])
@@ -103,7 +104,7 @@ def _campaign(user: User, pk: int | None) -> Campaign | None:
 def _reader(request: HttpRequest) -> User:
     """The signed-in user, if their role reads field work at all."""
     with _refusals():
-        return perms.access_field(user=request_user(request))
+        return perms.access_field(user=signed_in(request))
 
 
 def _page(qs: Any, limit: int, offset: int) -> tuple[int, list[Any]]:
@@ -481,7 +482,7 @@ def clinic_list(
 
 @router.post("/clinics", response={201: ClinicOut}, url_name="field_clinic_create")
 def clinic_create(request: HttpRequest, payload: ClinicIn) -> Any:
-    user = request_user(request)
+    user = signed_in(request)
     territory = _territory_code(payload.territory)
     if not perms.can_add_clinic(user=user, territory=territory):
         raise HttpError(403, perms.ERROR_CLINIC_CHANGE_DENIED)
@@ -504,12 +505,12 @@ def clinic_create(request: HttpRequest, payload: ClinicIn) -> Any:
 
 @router.get("/clinics/{clinic_id}", response=ClinicOut, url_name="field_clinic")
 def clinic_detail(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
-    return _clinic_out(_clinic(request_user(request), clinic_id))
+    return _clinic_out(_clinic(signed_in(request), clinic_id))
 
 
 @router.patch("/clinics/{clinic_id}", response=ClinicOut, url_name="field_clinic_update")
 def clinic_update(request: HttpRequest, clinic_id: int, payload: ClinicPatch) -> dict[str, Any]:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = _clinic(user, clinic_id, change=True)
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
     if "region" in changes:
@@ -526,13 +527,13 @@ def clinic_update(request: HttpRequest, clinic_id: int, payload: ClinicPatch) ->
 
 @router.get("/clinics/{clinic_id}/vets", response=list[VetOut], url_name="field_clinic_vets")
 def clinic_vets(request: HttpRequest, clinic_id: int) -> list[dict[str, Any]]:
-    clinic = _clinic(request_user(request), clinic_id)
+    clinic = _clinic(signed_in(request), clinic_id)
     return [_vet_out(v) for v in selectors.vets_of(clinic=clinic)]
 
 
 @router.post("/clinics/{clinic_id}/vets", response={201: VetOut}, url_name="field_vet_create")
 def vet_create(request: HttpRequest, clinic_id: int, payload: VetIn) -> Any:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = _clinic(user, clinic_id)
     with _refusals():
         perms.access_new_vet(user=user, clinic=clinic)
@@ -548,12 +549,12 @@ def _vet(user: User, pk: int, **kwargs: bool) -> Vet:
 
 @router.get("/vets/{vet_id}", response=VetOut, url_name="field_vet")
 def vet_detail(request: HttpRequest, vet_id: int) -> dict[str, Any]:
-    return _vet_out(_vet(request_user(request), vet_id))
+    return _vet_out(_vet(signed_in(request), vet_id))
 
 
 @router.patch("/vets/{vet_id}", response=VetOut, url_name="field_vet_update")
 def vet_update(request: HttpRequest, vet_id: int, payload: VetPatch) -> dict[str, Any]:
-    user = request_user(request)
+    user = signed_in(request)
     vet = _vet(user, vet_id, change=True)
     with _refusals():
         vet = services.vet_update(vet=vet, by=user, changes=payload.dict(exclude_unset=True))
@@ -563,14 +564,14 @@ def vet_update(request: HttpRequest, vet_id: int, payload: VetPatch) -> dict[str
 @router.get("/vets/{vet_id}/personal-data", response=dict, url_name="field_vet_export")
 def vet_export(request: HttpRequest, vet_id: int) -> dict[str, Any]:
     """Everything held about a vet as a person, for a data-subject access request."""
-    vet = _vet(request_user(request), vet_id, erase=True)
+    vet = _vet(signed_in(request), vet_id, erase=True)
     return services.vet_personal_data(vet=vet)
 
 
 @router.post("/vets/{vet_id}/erase", response=VetOut, url_name="field_vet_erase")
 def vet_erase(request: HttpRequest, vet_id: int) -> dict[str, Any]:
     """Erase a vet's personal data; their trainings and stages stay as anonymous counts."""
-    user = request_user(request)
+    user = signed_in(request)
     vet = _vet(user, vet_id, erase=True)
     with _refusals():
         return _vet_out(services.vet_erase(vet=vet, by=user))
@@ -584,7 +585,7 @@ def vet_erase(request: HttpRequest, vet_id: int) -> dict[str, Any]:
 )
 def clinic_ladder(request: HttpRequest, clinic_id: int) -> list[dict[str, Any]]:
     """The clinic's ladder history and its vets', newest first."""
-    clinic = _clinic(request_user(request), clinic_id)
+    clinic = _clinic(signed_in(request), clinic_id)
     return [_move_out(m) for m in selectors.ladder_history(clinic=clinic)]
 
 
@@ -592,7 +593,7 @@ def clinic_ladder(request: HttpRequest, clinic_id: int) -> list[dict[str, Any]]:
     "/clinics/{clinic_id}/ladder", response={201: LadderMoveOut}, url_name="field_clinic_move"
 )
 def clinic_move(request: HttpRequest, clinic_id: int, payload: LadderIn) -> Any:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = _clinic(user, clinic_id)
     with _refusals():
         perms.access_ladder(user=user, clinic=clinic)
@@ -604,7 +605,7 @@ def clinic_move(request: HttpRequest, clinic_id: int, payload: LadderIn) -> Any:
 
 @router.post("/vets/{vet_id}/ladder", response={201: LadderMoveOut}, url_name="field_vet_move")
 def vet_move(request: HttpRequest, vet_id: int, payload: LadderIn) -> Any:
-    user = request_user(request)
+    user = signed_in(request)
     vet = _vet(user, vet_id)
     with _refusals():
         perms.access_ladder(user=user, clinic=vet.clinic)
@@ -646,7 +647,7 @@ def activity_list(
 @router.post("/activities", response={201: ActivityOut}, url_name="field_activity_create")
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
     """Log a visit, call, e-mail or webinar; objections heard add to the campaign register."""
-    user = request_user(request)
+    user = signed_in(request)
     clinic = _clinic(user, payload.clinic_id)
     with _refusals():
         perms.access_new_activity(user=user, clinic=clinic)
@@ -673,7 +674,7 @@ def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
 def activity_detail(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     activity = _one(Activity, activity_id, "activity", select=("clinic__territory__team",))
     with _refusals():
-        perms.access_activity(user=request_user(request), activity=activity)
+        perms.access_activity(user=signed_in(request), activity=activity)
     return _activity_out(_activity_qs().get(pk=activity_id))
 
 
@@ -717,7 +718,7 @@ def training_list(
 @router.post("/trainings", response={201: TrainingOut}, url_name="field_training_create")
 def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
     """Log a customer training by you (a rep), with or without a technical field vet."""
-    user = request_user(request)
+    user = signed_in(request)
     clinic = _clinic(user, payload.clinic_id)
     with _refusals():
         perms.access_new_training(user=user, clinic=clinic)
@@ -743,7 +744,7 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
 
 @router.get("/trainings/{training_id}", response=TrainingOut, url_name="field_training")
 def training_detail(request: HttpRequest, training_id: int) -> dict[str, Any]:
-    _training(request_user(request), training_id)
+    _training(signed_in(request), training_id)
     return _training_out(_training_qs().get(pk=training_id))
 
 
@@ -754,7 +755,7 @@ def training_scores(
     request: HttpRequest, training_id: int, payload: list[AttendeeIn]
 ) -> dict[str, Any]:
     """Record attendees' pre- and post-test scores (0 to 100)."""
-    user = request_user(request)
+    user = signed_in(request)
     training = _training(user, training_id, change=True)
     with _refusals():
         services.training_scores_set(
@@ -796,7 +797,7 @@ def territory_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/territories/{code}/targets", response=TargetsOut, url_name="field_territory_targets")
 def territory_targets(request: HttpRequest, code: str, sort: str = "potential") -> dict[str, Any]:
     """Target clinics ranked, and the suggested next clinics to train."""
-    user = request_user(request)
+    user = signed_in(request)
     territory = Territory.objects.select_related("team").filter(code=code).first()
     if territory is None:
         raise HttpError(404, ERROR_NO_CODE.format(what="territory", code=code))
@@ -821,7 +822,7 @@ def territory_targets(request: HttpRequest, code: str, sort: str = "potential") 
 @router.get("/treatment-dates", response=dict[str, dt.date], url_name="field_treatment_dates")
 def treatment_dates(request: HttpRequest) -> dict[str, dt.date]:
     """Each trained clinic's treatment date (its first vet trained), by clinic code."""
-    if not perms.can_view_all_clinics(user=request_user(request)):
+    if not perms.can_view_all_clinics(user=signed_in(request)):
         raise HttpError(403, ERROR_HEAD_OFFICE_ONLY)
     return selectors.clinic_treatment_dates()
 
@@ -873,7 +874,7 @@ def import_create(
     sheet: Form[str] = "",
 ) -> Any:
     """Upload a CRM export (CSV or .xlsx): returns the guessed mapping and the preview."""
-    user = request_user(request)
+    user = signed_in(request)
     with _refusals():
         perms.access_crm_import(user=user)
         crm_import = services.crm_import_start(
@@ -889,12 +890,12 @@ def import_create(
 @router.get("/imports/{import_id}", response=ImportOut, url_name="field_import")
 def import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
     """The preview (or, once imported, the report): counts and every refused row."""
-    return _import_out(_import(request_user(request), import_id))
+    return _import_out(_import(signed_in(request), import_id))
 
 
 @router.put("/imports/{import_id}/mapping", response=ImportOut, url_name="field_import_mapping")
 def import_mapping(request: HttpRequest, import_id: int, payload: MappingIn) -> dict[str, Any]:
-    user = request_user(request)
+    user = signed_in(request)
     crm_import = _import(user, import_id)
     with _refusals():
         services.crm_import_set_mapping(crm_import=crm_import, by=user, mapping=payload.mapping)
@@ -904,7 +905,7 @@ def import_mapping(request: HttpRequest, import_id: int, payload: MappingIn) -> 
 @router.post("/imports/{import_id}/commit", response=ImportOut, url_name="field_import_commit")
 def import_commit(request: HttpRequest, import_id: int) -> dict[str, Any]:
     """Import the accepted rows, all or none; the refused rows stay in the report."""
-    user = request_user(request)
+    user = signed_in(request)
     crm_import = _import(user, import_id)
     with _refusals():
         services.crm_import_commit(crm_import=crm_import, by=user)

@@ -12,10 +12,11 @@ from functools import cache
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory, User
-from onevoice.accounts.permissions import can_view_territory, role_of
+from onevoice.accounts.permissions import can_view_territory, request_user, role_of
 from onevoice.accounts.roles import ROLE_PERMISSIONS
 from onevoice.accounts.selectors import territories_for
 from onevoice.field.models import Activity, Clinic, CrmImport, CustomerTraining, Vet
@@ -260,3 +261,15 @@ def access_field(*, user: User) -> User:
     if not role_may(user, "field.view_clinic"):
         raise PermissionDenied(ERROR_FIELD_DENIED)
     return user
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The request's user as the plain instance behind Django's lazy ``request.user``.
+
+    ``role_of`` caches the role on the instance's ``__dict__``; on the lazy proxy that
+    cache is never found, so a page asking several permission questions would query the
+    user's groups for each. The field pages and endpoints ask through this instance.
+    """
+    user = request_user(request)
+    wrapped = user.__dict__.get("_wrapped", user)
+    return wrapped if isinstance(wrapped, User) else user

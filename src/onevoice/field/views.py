@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from onevoice.accounts.models import Territory, User
-from onevoice.accounts.permissions import access_territory, request_user, role_required
+from onevoice.accounts.permissions import access_territory, role_required
 from onevoice.accounts.selectors import territories_for
 from onevoice.field import crm_import as crm
 from onevoice.field import forms, selectors, services
@@ -60,6 +60,7 @@ from onevoice.field.permissions import (
     can_import,
     can_move_on_ladder,
     roles_with,
+    signed_in,
 )
 from onevoice.field.services import FieldRuleError
 
@@ -102,7 +103,7 @@ def _visible_territory(user: User, code: str | None) -> Territory | None:
 
 @role_required(*READERS)
 def clinic_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     trained = {"yes": True, "no": False}.get(request.GET.get("trained", ""))
     sort = request.GET.get("sort", "potential")
     filters = selectors.ClinicFilters(
@@ -134,7 +135,7 @@ def clinic_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*roles_with("field.add_clinic"))
 def clinic_create(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     form = forms.ClinicCreateForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -154,7 +155,7 @@ def clinic_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READERS)
 def clinic_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_clinic(user=user, clinic=_get(selectors.clinic_for_page, pk))
     return render(
         request,
@@ -178,7 +179,7 @@ def clinic_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.change_clinic"))
 def clinic_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_clinic(user=user, clinic=_get(selectors.clinic_for_page, pk), change=True)
     form = forms.ClinicForm(request.POST or None, instance=clinic, user=user)
     if request.method == "POST" and form.is_valid():
@@ -196,7 +197,7 @@ def clinic_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*roles_with("field.add_laddermove"))
 def clinic_ladder(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_ladder(user=user, clinic=_get(selectors.clinic_for_page, pk))
     return _ladder_move(request, user, clinic=clinic)
 
@@ -227,7 +228,7 @@ def _ladder_move(request: HttpRequest, user: User, **subject: Any) -> HttpRespon
 
 @role_required(*roles_with("field.add_vet"))
 def vet_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_new_vet(user=user, clinic=_get(selectors.clinic_for_page, pk))
     form = forms.VetCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -243,7 +244,7 @@ def vet_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def vet_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk))
     return render(
         request,
@@ -264,7 +265,7 @@ def vet_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.change_vet"))
 def vet_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), change=True)
     form = forms.VetForm(request.POST or None, instance=vet)
     if request.method == "POST" and form.is_valid():
@@ -282,7 +283,7 @@ def vet_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*roles_with("field.add_laddermove"))
 def vet_ladder(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk))
     access_ladder(user=user, clinic=vet.clinic)
     return _ladder_move(request, user, vet=vet)
@@ -290,7 +291,7 @@ def vet_ladder(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.erase_vet"))
 def vet_export(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), erase=True)
     body = json.dumps(services.vet_personal_data(vet=vet), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -301,7 +302,7 @@ def vet_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*roles_with("field.erase_vet"))
 def vet_erase(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     vet = access_vet(user=user, vet=_get(selectors.vet_for_page, pk), erase=True)
     try:
         services.vet_erase(vet=vet, by=user)
@@ -317,7 +318,7 @@ def vet_erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     kind = request.GET.get("kind", "")
     filters = selectors.ActivityFilters(kind=kind if kind in ActivityKind else "")
     page = _page(request, selectors.activity_list(user=user, filters=filters))
@@ -335,7 +336,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*roles_with("field.add_activity"))
 def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_new_activity(user=user, clinic=_get(selectors.clinic_for_page, pk))
     toolkit = selectors.campaign_toolkit(user=user)
     form = forms.ActivityForm(request.POST or None, clinic=clinic, toolkit=toolkit)
@@ -367,7 +368,7 @@ def activity_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     activity = access_activity(user=user, activity=_get(selectors.activity_for_page, pk))
     return render(
         request,
@@ -378,7 +379,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.change_activity"))
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     activity = access_activity(
         user=user, activity=_get(selectors.activity_for_page, pk), change=True
     )
@@ -419,7 +420,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def training_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     fmt = request.GET.get("format", "")
     filters = selectors.TrainingFilters(format=fmt if fmt in TrainingFormat else "")
     if request.GET.get("mine") == "codelivered":
@@ -451,7 +452,7 @@ def _training_data(form: forms.TrainingForm) -> dict[str, Any]:
 
 @role_required(*roles_with("field.add_customertraining"))
 def training_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     clinic = access_new_training(user=user, clinic=_get(selectors.clinic_for_page, pk))
     form = forms.TrainingForm(
         request.POST or None, clinic=clinic, toolkit=selectors.campaign_toolkit(user=user)
@@ -479,7 +480,7 @@ def training_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     training = access_training(user=user, training=_get(selectors.training_for_page, pk))
     return render(
         request,
@@ -494,7 +495,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.change_customertraining"))
 def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     training = access_training(
         user=user, training=_get(selectors.training_for_page, pk), change=True
     )
@@ -528,7 +529,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*roles_with("field.change_customertraining"))
 def training_scores(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     training = access_training(
         user=user, training=_get(selectors.training_for_page, pk), change=True
     )
@@ -549,7 +550,7 @@ def training_scores(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 def territory_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     territories = territories_for(user=user)
     suggested = selectors.untrained_clinics_by_potential(territories=territories, limit=10)
     return render(
@@ -567,7 +568,7 @@ def territory_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READERS)
 def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     territory = Territory.objects.select_related("region", "team", "rep").filter(code=code).first()
     if territory is None:
         raise Http404("No such territory.")
@@ -596,7 +597,7 @@ def territory_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @role_required(*roles_with("field.add_crmimport"))
 def import_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = signed_in(request)
     access_crm_import(user=user)
     form = forms.ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -618,7 +619,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def _import_for(request: HttpRequest, pk: int) -> tuple[User, CrmImport]:
-    user = request_user(request)
+    user = signed_in(request)
     access_crm_import(user=user)
     crm_import = CrmImport.objects.filter(pk=pk).select_related("uploaded_by").first()
     if crm_import is None:

@@ -1,0 +1,303 @@
+"""The field pages as reps, managers and field vets use them, through HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onevoice.accounts.choices import Role
+from onevoice.accounts.models import Territory
+from onevoice.campaigns.models import Objection
+from onevoice.field import services
+from onevoice.field.models import Activity, Clinic, CustomerTraining, TrainingAttendance, Vet
+from onevoice.field.selectors import clinic_treatment_dates
+from tests.field.factories import campaign_toolkit, clinic, vet, world
+
+pytestmark = pytest.mark.django_db
+
+YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+
+
+def _login(client, org, role: Role):
+    client.force_login(org.users[role])
+    return org.users[role]
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_rep_logs_a_customer_training_with_attendees_then_scores(client, org):
+    rep = _login(client, org, Role.SALES_REP)
+    own = clinic(org, code="CL-1", name="Oak Vets")
+    ana, bo, _cy = vet(own, last_name="Ames"), vet(own, last_name="Bell"), vet(own)
+    form = client.get(reverse("field:training_new", args=[own.pk]))
+    assert "Vets attending" in form.content.decode()
+    response = client.post(
+        reverse("field:training_new", args=[own.pk]),
+        {
+            "date": YESTERDAY.isoformat(),
+            "format": "in_clinic",
+            "field_vet": org.users[Role.FIELD_VET].pk,
+            "attendees": [ana.pk, bo.pk],
+            "topic": "VHS on chest X-rays",
+            "materials": "Ten X-ray cases",
+        },
+    )
+    training = CustomerTraining.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("field:training", args=[training.pk])
+    assert (training.rep, training.field_vet, training.logged_by) == (
+        rep,
+        org.users[Role.FIELD_VET],
+        rep,
+    )
+    assert set(training.attendees.all()) == {ana, bo}
+    assert clinic_treatment_dates() == {"CL-1": YESTERDAY}
+
+    response = client.post(
+        reverse("field:training_scores", args=[training.pk]),
+        {f"pre_{ana.pk}": "35", f"post_{ana.pk}": "80", f"pre_{bo.pk}": "", f"post_{bo.pk}": ""},
+        follow=True,
+    )
+    assert "Test scores saved." in _text(response)
+    assert TrainingAttendance.objects.get(vet=ana).post_score == 80.0
+    page = _text(client.get(reverse("field:clinic", args=[own.pk])))
+    assert "Not trained yet." not in page
+    assert f"{YESTERDAY:%Y-%m-%d}" in page
+
+
+def test_a_training_in_the_future_is_refused_with_the_reason_and_not_stored(client, org):
+    _login(client, org, Role.SALES_REP)
+    own = clinic(org)
+    ana = vet(own)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = client.post(
+        reverse("field:training_new", args=[own.pk]),
+        {"date": tomorrow.isoformat(), "format": "in_clinic", "attendees": [ana.pk]},
+    )
+    assert response.status_code == 200
+    assert "is in the future; log what has happened." in _text(response)
+    assert not CustomerTraining.objects.exists()
+
+
+def test_scores_out_of_range_are_refused_on_the_form(client, org):
+    w = world(org)
+    _login(client, org, Role.FIELD_VET)
+    response = client.post(
+        reverse("field:training_scores", args=[w.training.pk]),
+        {f"pre_{w.vet.pk}": "120", f"post_{w.vet.pk}": "80"},
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 100" in _text(response)
+    assert TrainingAttendance.objects.get(training=w.training).pre_score is None
+
+
+def test_rep_logs_a_visit_with_the_campaign_in_play(client, org):
+    rep = _login(client, org, Role.SALES_REP)
+    kit = campaign_toolkit(org)
+    own = clinic(org)
+    ana = vet(own)
+    form = _text(client.get(reverse("field:activity_new", args=[own.pk])))
+    assert "Treat at B2" in form
+    assert "Draft" not in form, "reps choose among approved messages only"
+    assert "My clients won&#x27;t pay for it." in form
+    response = client.post(
+        reverse("field:activity_new", args=[own.pk]),
+        {
+            "kind": "visit",
+            "occurred_at": (timezone.now() - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+            "vets": [ana.pk],
+            "summary": "Walked through the VHS aid.",
+            "next_step": "Book an in-clinic training",
+            "key_messages": [kit.message.pk],
+            "asset_versions": [kit.version.pk],
+            "objections": [kit.objection.pk],
+        },
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.get()
+    assert (activity.rep, activity.campaign) == (rep, kit.campaign)
+    assert Objection.objects.get(pk=kit.objection.pk).times_heard == 1
+    detail = _text(client.get(reverse("field:activity", args=[activity.pk])))
+    assert "Treat at B2" in detail
+    assert "VHS detail aid v1" in detail
+    assert "Book an in-clinic training" in detail
+
+
+def test_rep_moves_a_vet_up_the_ladder_and_sees_the_history(client, org):
+    _login(client, org, Role.SALES_REP)
+    own = clinic(org)
+    ana = vet(own)
+    url = reverse("field:vet_ladder", args=[ana.pk])
+    client.post(url, {"to_stage": "aware", "note": "after the visit"})
+    response = client.post(url, {"to_stage": "aware"}, follow=True)
+    assert "is already at stage Aware." in _text(response)
+    client.post(url, {"to_stage": "trial", "note": "first prescription"})
+    assert Vet.objects.get(pk=ana.pk).stage == "trial"
+    page = _text(client.get(reverse("field:clinic", args=[own.pk])))
+    history = page[page.index("Ladder history") :]
+    assert history.index("first prescription") < history.index("after the visit")
+
+
+def test_clinic_edit_keeps_a_rep_in_their_territories(client, org):
+    _login(client, org, Role.SALES_REP)
+    own = clinic(org)
+    page = _text(client.get(reverse("field:clinic_edit", args=[own.pk])))
+    assert "N1 North one" in page
+    assert "S1 South one" not in page
+    data = {
+        "name": "Oak Vets renamed",
+        "address": "",
+        "city": "Leeds",
+        "region": org.north.pk,
+        "territory": org.territory_other.pk,
+        "segment": "independent_small",
+        "n_vets": 2,
+        "patient_volume": 100,
+        "potential": 5,
+    }
+    response = client.post(reverse("field:clinic_edit", args=[own.pk]), data)
+    assert "Select a valid choice" in _text(response)
+    data["territory"] = org.territory_own.pk
+    response = client.post(reverse("field:clinic_edit", args=[own.pk]), data)
+    assert response.status_code == 302
+    assert Clinic.objects.get(pk=own.pk).name == "Oak Vets renamed"
+
+
+def test_rep_territory_page_ranks_targets_and_suggests_untrained_clinics(client, org):
+    rep = _login(client, org, Role.SALES_REP)
+    big = clinic(org, code="CL-BIG", name="Big Vets", potential=30)
+    clinic(org, code="CL-MID", name="Mid Vets", potential=20)
+    small = clinic(org, code="CL-SMALL", name="Small Vets", potential=10)
+    clinic(org, org.territory_other, code="CL-ELSEWHERE", name="Elsewhere Vets", potential=99)
+    services.training_log(
+        by=rep, rep=rep, clinic=big, date=YESTERDAY, format="in_clinic", attendees=[vet(big)]
+    )
+    services.activity_log(
+        by=rep, clinic=small, kind="call", occurred_at=timezone.now() - dt.timedelta(days=2)
+    )
+    services.ladder_move(by=rep, clinic=small, to_stage="trial")
+    page = _text(client.get(reverse("field:territory", args=["N1"])))
+    assert "Elsewhere Vets" not in page
+    targets = page[page.index("Target clinics") :]
+    assert targets.index("Big Vets") < targets.index("Mid Vets") < targets.index("Small Vets")
+    suggested = page[page.index("Train next") : page.index("Target clinics")]
+    assert "Big Vets" not in suggested, "trained clinics are not suggested"
+    assert suggested.index("Mid Vets") < suggested.index("Small Vets")
+    assert "1 / 3" in page  # clinics trained
+    by_stage = _text(client.get(reverse("field:territory", args=["N1"]) + "?sort=stage"))
+    ranked = by_stage[by_stage.index("Target clinics") :]
+    assert ranked.index("Small Vets") < ranked.index("Big Vets")
+    assert "Call " in targets  # what was done last, for Small Vets
+
+
+def test_manager_sees_the_whole_team_and_not_the_other(client, org):
+    second = Territory.objects.create(
+        code="N2", name="North two", region=org.north, team=org.team_north, rep=org.other_rep
+    )
+    clinic(org, code="CL-A", name="Alpha Vets", potential=8)
+    clinic(org, second, code="CL-B", name="Beta Vets", potential=12)
+    clinic(org, org.territory_other, code="CL-C", name="Gamma Vets", potential=50)
+    _login(client, org, Role.SALES_MANAGER)
+    page = _text(client.get(reverse("field:territories")))
+    assert 'data-territory="N1"' in page
+    assert 'data-territory="N2"' in page
+    assert 'data-territory="S1"' not in page
+    suggested = page[page.index("Suggested next clinics") :]
+    assert suggested.index("Beta Vets") < suggested.index("Alpha Vets")
+    assert "Gamma Vets" not in page
+
+
+def test_field_vet_finds_the_trainings_they_co_delivered(client, org):
+    w = world(org)
+    _login(client, org, Role.FIELD_VET)
+    page = _text(client.get(reverse("field:trainings") + "?mine=codelivered"))
+    assert reverse("field:training", args=[w.training.pk]) in page
+    home = _text(client.get(reverse("home")))
+    assert reverse("field:trainings") + "?mine=codelivered" in home
+
+
+def test_rep_home_links_to_the_territory_page(client, org):
+    _login(client, org, Role.SALES_REP)
+    clinic(org, name="Oak Vets", potential=9)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("field:territory", args=["N1"])}"' in page
+    assert "Oak Vets" in page
+
+
+def test_admin_exports_and_erases_a_vet(client, org):
+    w = world(org)
+    _login(client, org, Role.ADMIN)
+    export = client.get(reverse("field:vet_export", args=[w.vet.pk]))
+    assert export["Content-Disposition"] == f'attachment; filename="vet-{w.vet.code}.json"'
+    assert export.json()["email"] == w.vet.email
+    response = client.post(reverse("field:vet_erase", args=[w.vet.pk]), follow=True)
+    assert "erased; their counts remain" in _text(response)
+    assert Vet.objects.get(pk=w.vet.pk).email == ""
+    assert TrainingAttendance.objects.filter(vet=w.vet).exists()
+
+
+# ---------------------------------------------------------------- queries per page
+
+
+def _crowd(org, n: int = 25):
+    """n clinics in N1, each with two vets, a training and an activity."""
+    rep = org.users[Role.SALES_REP]
+    kit = campaign_toolkit(org)
+    for i in range(n):
+        c = clinic(org, code=f"CL-{i:03}", potential=i)
+        vets = [vet(c), vet(c)]
+        services.training_log(
+            by=rep, rep=rep, clinic=c, date=YESTERDAY, format="in_clinic", attendees=vets
+        )
+        services.activity_log(
+            by=rep,
+            clinic=c,
+            kind="visit",
+            occurred_at=timezone.now() - dt.timedelta(hours=i + 1),
+            vets=vets,
+            campaign=kit.campaign,
+            key_messages=[kit.message],
+            objections=[kit.objection],
+        )
+    return c
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "role", "limit"),
+    [
+        # 25 clinics, each with vets, a training and an activity: limits well below that.
+        ("field:clinics", None, Role.SALES_REP, 12),
+        ("field:clinics", None, Role.ANALYST, 12),
+        ("field:territories", None, Role.SALES_MANAGER, 15),
+        ("field:territory", {"code": "N1"}, Role.SALES_REP, 17),
+        ("field:activities", None, Role.SALES_REP, 10),
+        ("field:trainings", None, Role.SALES_REP, 9),
+    ],
+)
+def test_list_pages_do_not_query_per_row(
+    client, org, django_assert_max_num_queries, name, kwargs, role, limit
+):
+    _crowd(org)
+    client.force_login(org.users[role])
+    url = reverse(name, kwargs=kwargs)
+    with django_assert_max_num_queries(limit):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_clinic_page_does_not_query_per_row(client, org, django_assert_max_num_queries):
+    last = _crowd(org, n=3)
+    for _ in range(10):
+        services.activity_log(
+            by=org.users[Role.SALES_REP], clinic=last, kind="call", occurred_at=timezone.now()
+        )
+    _login(client, org, Role.SALES_REP)
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("field:clinic", args=[last.pk]))
+    assert response.status_code == 200
