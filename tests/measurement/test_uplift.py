@@ -82,3 +82,33 @@ def test_without_sales_the_analysis_fails_with_a_clear_reason(org, settings, tmp
     analysis = uplift_analysis_run(campaign=make_campaign(org), user=None)
     assert analysis.status == "failed"
     assert "no sales stored yet" in analysis.error
+
+
+def test_cli_uplift_on_a_campaign_prints_one_json_object_and_stores_the_run(launch_loaded):
+    import json
+
+    from typer.testing import CliRunner
+
+    from onevoice.campaigns.models import Campaign
+    from onevoice.cli import app
+
+    slug = Campaign.objects.get().slug
+    result = CliRunner().invoke(app, ["uplift", "--campaign", slug, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert {
+        "att_gt",
+        "simple",
+        "dynamic",
+        "group",
+        "calendar",
+        "naive",
+        "pretrend",
+        "n_units",
+        "n_periods",
+        "warnings",
+    } <= set(doc)
+    assert UpliftAnalysis.objects.filter(status="done").count() == 1
+    missing = CliRunner().invoke(app, ["uplift", "--campaign", "nope"])
+    assert missing.exit_code == 1
+    assert "no campaign with id or slug 'nope'" in missing.output

@@ -73,15 +73,30 @@ def _dates_if_text(frame: Any, pd: Any, column: str) -> None:
 
 def uplift(
     panel: Annotated[
-        Path, typer.Argument(help="Long panel, CSV or Parquet: one row per unit and period.")
-    ],
-    unit: Annotated[str, typer.Option("--unit", help="Unit id column (numbers or text).")],
-    time: Annotated[str, typer.Option("--time", help="Period column (numbers or dates).")],
+        Path | None,
+        typer.Argument(help="Long panel, CSV or Parquet: one row per unit and period."),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Unit id column (numbers or text).")
+    ] = None,
+    time: Annotated[
+        str | None, typer.Option("--time", help="Period column (numbers or dates).")
+    ] = None,
     cohort: Annotated[
-        str,
+        str | None,
         typer.Option("--cohort", help="First treated period; 0 or empty = never treated."),
-    ],
-    outcome: Annotated[str, typer.Option("--outcome", help="Outcome column (e.g. units).")],
+    ] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="Outcome column (e.g. units).")
+    ] = None,
+    campaign: Annotated[
+        str | None,
+        typer.Option(
+            "--campaign",
+            help="Run on a campaign's own data (id or slug) instead of a panel file; "
+            "the analysis is stored in the app.",
+        ),
+    ] = None,
     control: Annotated[
         str, typer.Option("--control", help="Control group: never | notyet.")
     ] = "never",
@@ -125,6 +140,28 @@ def uplift(
     from onevoice.analytics.did.document import analysis_document
 
     covs = tuple(c.strip() for c in covariates.split(",") if c.strip())
+    if campaign is not None:
+        _campaign_uplift(
+            campaign,
+            outcome=outcome or "units",
+            control=control,
+            method=method,
+            base_period=base_period,
+            anticipation=anticipation,
+            covariates=covs,
+            cluster=cluster,
+            bootstrap=bootstrap,
+            seed=seed,
+            as_json=as_json,
+        )
+        return
+    if panel is None or not (unit and time and cohort and outcome):
+        typer.echo(
+            "error: give a PANEL file with --unit, --time, --cohort and --outcome, "
+            "or --campaign ID",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     needed = list(
         dict.fromkeys([unit, time, cohort, outcome, *covs, *([cluster] if cluster else [])])
     )
@@ -174,3 +211,67 @@ def uplift(
         typer.echo(text + "\n")
     for w in est.warnings_:
         typer.echo(f"warning: {w}", err=True)
+
+
+def _campaign_uplift(
+    campaign: str,
+    *,
+    outcome: str,
+    control: str,
+    method: str,
+    base_period: str,
+    anticipation: int,
+    covariates: tuple[str, ...],
+    cluster: str | None,
+    bootstrap: int,
+    seed: int | None,
+    as_json: bool,
+) -> None:
+    """``--campaign``: the measurement app's analysis, stored, printed like a panel's."""
+    from onevoice.commands.django_env import django_start, migrate
+
+    django_start(None)
+    migrate()
+    from django.db.models import Q
+
+    from onevoice.campaigns.models import Campaign
+    from onevoice.measurement.uplift import UpliftOptions, uplift_analysis_run
+
+    lookup = Q(slug=campaign) | (Q(pk=int(campaign)) if campaign.isdigit() else Q())
+    found = Campaign.objects.filter(lookup).first()
+    if found is None:
+        typer.echo(f"error: no campaign with id or slug {campaign!r}", err=True)
+        raise typer.Exit(code=1)
+    defaults = UpliftOptions()
+    options = UpliftOptions(
+        outcome=outcome,
+        control=control,
+        method=method,
+        base_period=base_period,
+        anticipation=anticipation,
+        covariates=covariates or defaults.covariates,
+        cluster=cluster,
+        bootstrap=bootstrap,
+        seed=defaults.seed if seed is None else seed,
+    )
+    analysis = uplift_analysis_run(campaign=found, user=None, options=options)
+    if analysis.status != "done":
+        typer.echo(f"error: {analysis.error}", err=True)
+        raise typer.Exit(code=1)
+    result = analysis.result or {}
+    if as_json:
+        keep = {k: v for k, v in result.items() if k not in {"balance", "periods", "notes"}}
+        typer.echo(json.dumps(keep, allow_nan=False))
+        return
+    simple, naive, lift = result["simple"], result["naive"], result["uplift"]
+    rel = lift["relative_uplift"]
+    typer.echo(
+        f"{found.name}: training effect {simple['att']:.3f} {outcome}/clinic/period "
+        f"(95% CI {simple['ci_low']:.3f} to {simple['ci_high']:.3f}); relative uplift "
+        f"{rel['estimate']:.1%} (CI {rel['ci_low']:.1%} to {rel['ci_high']:.1%}).\n"
+        f"Naive ratio trained / never trained: {naive['ratio']:.2f}x; of the gap "
+        f"{naive['gap']:.3f}, {naive['selection']:.3f} is selection and "
+        f"{naive['effect']:.3f} is training. Stored as analysis {analysis.pk}."
+    )
+    for note in result.get("notes", []):
+        typer.echo(f"note: {note}", err=True)
