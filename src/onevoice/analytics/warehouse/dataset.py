@@ -31,6 +31,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -439,17 +440,23 @@ class SalesDataset:
         if not details or staged.validator is None:
             return
         dup_rows = pa.array(sorted(details), pa.int64())
-        for part in sorted((stage / "data").glob("month=*/*.parquet")):
+
+        def drop_duplicates(part: Path) -> None:
             table = pq.read_table(part)
             keep = pa.compute.invert(pa.compute.is_in(table["source_row"], value_set=dup_rows))
             kept = table.filter(keep)
             if kept.num_rows == table.num_rows:
-                continue
+                return
             part.unlink()
             if kept.num_rows:
                 pq.write_table(kept, part, row_group_size=ROWS_PER_GROUP, **PARQUET_OPTIONS)
-            elif not any(part.parent.iterdir()):
-                part.parent.rmdir()
+
+        # Month files are independent and pyarrow releases the GIL: rewrite them in parallel.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(drop_duplicates, sorted((stage / "data").glob("month=*/*.parquet"))))
+        for month_dir in (stage / "data").glob("month=*"):
+            if not any(month_dir.iterdir()):
+                month_dir.rmdir()
         # The stored rows are typed; the quarantine keeps the text as it was in the file.
         raw = reader.rows_text(dup_rows.to_pylist())
         self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))

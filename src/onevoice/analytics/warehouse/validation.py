@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -101,6 +101,8 @@ _NUMBER_DOT = r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 _PLAIN_DOT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _PLAIN_COMMA = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
 _NULL_DATE = pa.scalar(None, pa.date32())
+# An ISO date, possibly followed by a time ("2025-03-04 10:30" from spreadsheet exports).
+_ISO_HEAD = r"^(?P<d>\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$"
 _SEED_1 = np.uint64(0x9E3779B97F4A7C15)
 _SEED_2 = np.uint64(0xD1B54A32D192ED03)
 MAX_CLINICS = 1 << 24
@@ -281,8 +283,9 @@ def _run(
 def parse_dates(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.Array:
     """Parse text to date32; null where the text is not a valid date in ``fmt``.
 
-    ISO dates take a vectorised path; only the values it cannot settle (other shapes,
-    stray spaces) go to DuckDB, so a few bad rows do not slow a whole chunk down.
+    ISO dates (optionally with a time part or stray spaces) are parsed with vectorised
+    pyarrow kernels, so a few bad rows do not slow a chunk down; other formats go to
+    DuckDB's strict ``strptime``.
     """
     if fmt != ISO_DATE:
         return _parse_dates_duckdb(con, raw, fmt)
@@ -290,33 +293,30 @@ def parse_dates(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.A
         return pc.cast(raw, pa.date32())  # strict and fast: the common case
     except pa.ArrowInvalid:
         pass
-    parsed = pc.cast(pc.strptime(raw, format=ISO_DATE, unit="s", error_is_null=True), pa.date32())
-    # pyarrow's strptime rolls 2023-02-30 over to 2 March: keep a date only when its day
-    # is the day written; DuckDB then reads (and refuses) the rest.
-    last_two = pc.if_else(
-        pc.is_valid(parsed), pc.utf8_slice_codeunits(raw, -2), pa.scalar(None, pa.string())
-    )
-    try:
-        written_day = pc.cast(last_two, pa.int64())
-    except pa.ArrowInvalid:
-        return _parse_dates_duckdb(con, raw, fmt)
-    iso = pc.fill_null(pc.equal(written_day, pc.day(parsed)), False)
-    dates = pc.if_else(iso, parsed, _NULL_DATE)
-    return _settle_rest(con, raw, iso, dates, lambda rest: _parse_dates_duckdb(con, rest, fmt))
-
-
-def _settle_rest(
-    con: duckdb.DuckDBPyConnection,
-    raw: pa.Array,
-    handled: pa.Array,
-    values: pa.Array,
-    parse: Callable[[pa.Array], pa.Array],
-) -> pa.Array:
-    """Parse the non-empty values the vectorised path did not handle, and merge them in."""
+    dates, handled = _iso_dates(raw, pc.utf8_slice_codeunits(raw, -2))
     rest = pc.and_(pc.invert(handled), pc.not_equal(raw, ""))
     if not pc.any(rest).as_py():
-        return values
-    return pc.replace_with_mask(values, rest, parse(pc.filter(raw, rest)))
+        return dates
+    # The few values left: trim them and drop a time part, then read them the same way.
+    head = pc.extract_regex(pc.utf8_trim(pc.filter(raw, rest), _TRIM), _ISO_HEAD).field("d")
+    day = pc.extract_regex(head, r"(?P<day>\d{1,2})$").field("day")
+    return pc.replace_with_mask(dates, rest, _iso_dates(head, day)[0])
+
+
+def _iso_dates(text: pa.Array, day_text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Dates from ``YYYY-MM-DD`` text, and a mask of the values that were such dates.
+
+    pyarrow's strptime rolls 2023-02-30 over to 2 March: a date is kept only when its
+    day is the day written (``day_text``).
+    """
+    parsed = pc.cast(pc.strptime(text, format=ISO_DATE, unit="s", error_is_null=True), pa.date32())
+    day_text = pc.if_else(pc.is_valid(parsed), day_text, pa.scalar(None, pa.string()))
+    try:
+        written = pc.cast(day_text, pa.int64())
+    except pa.ArrowInvalid:  # not digits at the end: not a date pyarrow should have read
+        written = pa.nulls(len(text), pa.int64())
+    ok = pc.fill_null(pc.equal(written, pc.day(parsed)), False)
+    return pc.if_else(ok, parsed, _NULL_DATE), ok
 
 
 def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -> pa.Array:
@@ -324,7 +324,6 @@ def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -
 
     With ``decimal=","`` a dot, space or no-break space may separate thousands; with
     ``"."`` a comma may. Anything else (``"1,5"`` in a decimal-point file) is not a number.
-    Plain numbers take a vectorised path; DuckDB reads only the rest.
     """
     values: pa.Array | None = None
     if decimal == ".":
@@ -333,38 +332,48 @@ def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -
         except pa.ArrowInvalid:
             values = None
     if values is None:
+        # Plain numbers first (one regex pass, one cast); the rest may carry spaces or
+        # thousands separators and is read separately, a few values at a time.
         plain = pc.match_substring_regex(raw, _PLAIN_DOT if decimal == "." else _PLAIN_COMMA)
         text = pc.if_else(plain, raw, pa.scalar(None, pa.string()))
         if decimal == ",":
             text = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
-        try:
-            values = pc.cast(text, pa.float64())
-        except pa.ArrowInvalid:
-            # The pattern let through something the cast refuses: let DuckDB read it all.
-            plain = pa.array(np.zeros(len(raw), bool))
-            values = pa.nulls(len(raw), pa.float64())
-        values = _settle_rest(
-            con, raw, plain, values, lambda rest: _parse_numbers_duckdb(con, rest, decimal)
-        )
+        values = _cast_numbers(text)
+        rest = pc.and_(pc.invert(plain), pc.not_equal(raw, ""))
+        if pc.any(rest).as_py():
+            values = pc.replace_with_mask(
+                values, rest, _lenient_numbers(pc.filter(raw, rest), decimal)
+            )
     # nan and inf parse as floats but are not quantities anyone sold.
     return pc.if_else(pc.is_finite(values), values, pa.scalar(None, pa.float64()))
 
 
-def _parse_numbers_duckdb(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -> pa.Array:
+def _lenient_numbers(raw: pa.Array, decimal: str) -> pa.Array:
+    """Numbers written with spaces around them or thousands separators."""
+    text = pc.utf8_trim(raw, _TRIM)
     if decimal == ".":
-        sql = (
-            "SELECT CASE WHEN regexp_full_match(t, $pattern) "
-            "THEN TRY_CAST(replace(t, ',', '') AS DOUBLE) END AS v "
-            "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
-        )
+        ok = pc.match_substring_regex(text, f"^{_NUMBER_DOT}$")
+        text = pc.replace_substring(text, ",", "")
     else:
-        sql = (
-            "SELECT CASE WHEN regexp_full_match(t, $pattern) THEN TRY_CAST(replace("
-            "regexp_replace(t, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS DOUBLE) END AS v "
-            "FROM (SELECT trim(x, $trim) AS t FROM chunk_text)"
-        )
-    pattern = _NUMBER_DOT if decimal == "." else _NUMBER_COMMA
-    return _run(con, raw, sql, {"pattern": pattern, "trim": _TRIM})
+        ok = pc.match_substring_regex(text, f"^{_NUMBER_COMMA}$")
+        text = pc.replace_substring_regex(text, "[. \u00a0\u202f]", "")
+        text = pc.replace_substring(text, ",", ".")
+    return _cast_numbers(pc.if_else(ok, text, pa.scalar(None, pa.string())))
+
+
+def _cast_numbers(text: pa.Array) -> pa.Array:
+    """Cast text that the patterns accepted; one value at a time if pyarrow disagrees."""
+    try:
+        return pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:
+        return pa.array([_float_or_none(v) for v in text.to_pylist()], pa.float64())
+
+
+def _float_or_none(text: str | None) -> float | None:
+    try:
+        return None if text is None else float(text)
+    except ValueError:
+        return None
 
 
 class ChunkValidator:
