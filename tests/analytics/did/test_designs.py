@@ -96,3 +96,27 @@ def test_time_varying_covariates_use_the_base_period(confounded: pd.DataFrame) -
     assert a._panel.x is not None
     assert a._panel.x.ndim == 3
     np.testing.assert_allclose(a.att_gt_.tidy()["att"], b.att_gt_.tidy()["att"], atol=1e-10)
+
+
+def test_small_cohort_without_some_segment_still_estimates(confounded: pd.DataFrame) -> None:
+    """Quasi-separation: a segment absent from a small cohort must not break the logit."""
+    df = confounded.copy()
+    small = df["unit"].isin(df.loc[df["cohort"] == 6, "unit"].unique()[:12])
+    keep = (df["cohort"] != 6) | small
+    df = df[keep]
+    df.loc[(df["cohort"] == 6) & (df["segment"] == "hospital"), "segment"] = "clinic"
+    for method in ("dr", "ipw"):
+        est = ATTgt(method=method, covariates=("x", "segment"), min_cohort_size=5).fit(  # type: ignore[arg-type]
+            df, **SYN_COLUMNS
+        )
+        res = est.aggregate("group").table.set_index("group")
+        assert np.isfinite(res.loc[6, "att"])
+        assert np.isfinite(res.loc[6, "se"])
+
+
+def test_pretest_cautions_when_cohorts_are_small_for_their_restrictions() -> None:
+    df = synthetic_panel(sizes={0: 40, 6: 20}, periods=range(1, 13))
+    pre = ATTgt().fit(df, **SYN_COLUMNS).pretest()
+    assert pre.df == 4
+    assert pre.note is not None
+    assert "over-rejects" in pre.summary()

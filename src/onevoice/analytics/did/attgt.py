@@ -163,7 +163,14 @@ def _unconditional(panel: Panel, plan: CellPlan, basis: Basis) -> tuple[FloatArr
 
 # -- with covariates ----------------------------------------------------------------------
 def _logit(x: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Logit MLE by Newton with step halving; returns fitted probabilities and (X'WX)^-1."""
+    """Logit MLE by Newton with step halving; returns fitted probabilities and (X'WX)^-1.
+
+    Small cohorts often have a covariate indicator that is zero for all their units
+    (quasi-separation): the likelihood then keeps rising along that direction, as in R's
+    ``glm``, whose fitted probabilities (~0 for the separated units, which thus get no
+    weight) are what matters here. Minimum-norm steps and a pseudo-inverse keep the fit
+    and its estimation-effect term finite instead of failing on a singular Hessian.
+    """
     beta = np.zeros(x.shape[1])
     p0 = d.mean()
     beta[0] = np.log(p0 / (1 - p0))  # start at the intercept-only fit
@@ -178,7 +185,7 @@ def _logit(x: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
         w = p * (1 - p)
         hess = (x * w[:, None]).T @ x
         grad = x.T @ (d - p)
-        step = np.linalg.solve(hess, grad)
+        step = np.linalg.lstsq(hess, grad, rcond=None)[0]
         alpha = 1.0
         while True:
             new_eta = x @ (beta + alpha * step)
@@ -187,13 +194,14 @@ def _logit(x: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
                 break
             alpha /= 2
         beta = beta + alpha * step
+        gain = new_ll - ll
         eta, ll = new_eta, new_ll
-        if np.max(np.abs(alpha * step)) < 1e-12:
+        if np.max(np.abs(alpha * step)) < 1e-10 or abs(gain) < 1e-12 * (abs(ll) + 0.1):
             break
     p = expit(eta)
     w = p * (1 - p)
     hess = (x * w[:, None]).T @ x
-    return p, np.linalg.inv(hess)
+    return p, np.linalg.pinv(hess, rcond=1e-12, hermitian=True)
 
 
 def _dr_ipw_reg(

@@ -65,10 +65,11 @@ class PretestResult:
             if (self.p_value or 0) >= 0.05
             else "pre-trends differ: the parallel-trends assumption is doubtful"
         )
-        return (
+        text = (
             f"Pre-trend test (all pre-treatment ATT(g,t) = 0): chi2({self.df}) = "
             f"{self.stat:.4f}, p = {self.p_value:.5f} — {verdict}."
         )
+        return text if self.note is None else f"{text} Caution: {self.note}."
 
     def to_dict(self) -> dict[str, Any]:
         """``{"stat", "df", "p_value"}`` (+ ``note``)."""
