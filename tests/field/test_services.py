@@ -347,3 +347,18 @@ def test_erasing_a_vet_keeps_the_counts_that_measurement_uses(org, own, rep):
         services.vet_erase(vet=ana, by=org.users[Role.ADMIN])
     with pytest.raises(FieldRuleError, match="personal data was erased"):
         services.vet_update(vet=ana, by=rep, changes={"first_name": "Ana"})
+
+
+def test_activity_history_loads_once(org, own, rep):
+    ana = vet(own, code="V-ANA")
+    when = NOW() - dt.timedelta(days=30)
+    rows = [
+        services.ActivityRow("A-1", "CL-OWN", "visit", when, rep.username, ("V-ANA",)),
+        services.ActivityRow("A-2", "CL-OWN", "email", when, rep.username),
+    ]
+    assert services.activities_bulk_load(rows=rows) == 2
+    assert services.activities_bulk_load(rows=rows) == 0
+    assert list(Activity.objects.get(code="A-1").vets.all()) == [ana]
+    naive = services.ActivityRow("A-3", "CL-OWN", "call", dt.datetime(2026, 1, 1), rep.username)
+    with pytest.raises(FieldRuleError, match="Activity A-3 must carry a time zone"):
+        services.activities_bulk_load(rows=[naive])

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from onevoice.accounts.models import Region, Territory, User
 from onevoice.accounts.selectors import territories_for
@@ -149,7 +150,10 @@ class ActivityForm(forms.Form):
         label="Vets met",
     )
     field_vet = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Technical field vet along"
+        queryset=User.objects.none(),
+        required=False,
+        label="Technical field vet along",
+        empty_label="— none —",
     )
     duration_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, required=False)
     summary = forms.CharField(
@@ -167,6 +171,9 @@ class ActivityForm(forms.Form):
     ) -> None:
         if activity is not None:
             kwargs.setdefault("initial", self.initial_for(activity))
+        else:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            kwargs.setdefault("initial", {"occurred_at": now})
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.toolkit = toolkit
@@ -237,6 +244,8 @@ class TrainingForm(forms.Form):
     ) -> None:
         if training is not None:
             kwargs.setdefault("initial", self.initial_for(training))
+        else:
+            kwargs.setdefault("initial", {"date": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.toolkit = toolkit

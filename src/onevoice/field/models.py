@@ -169,6 +169,13 @@ class TrainingAttendance(models.Model):
 class Activity(models.Model):
     """A visit, call, e-mail or webinar a rep had with a clinic, as the rep logged it."""
 
+    code = models.CharField(
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Identifier given by a bulk load (CRM history, the demo), so it runs once.",
+    )
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="activities")
     vets = models.ManyToManyField(Vet, blank=True, related_name="activities")

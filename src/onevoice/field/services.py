@@ -83,6 +83,18 @@ class TrainingRow:
     attendees: Sequence[tuple[str, float | None, float | None]]  # vet code, pre, post
 
 
+@dataclass(frozen=True)
+class ActivityRow:
+    code: str
+    clinic_code: str
+    kind: str
+    occurred_at: dt.datetime
+    rep_username: str
+    vet_codes: Sequence[str] = ()
+    field_vet_username: str | None = None
+    summary: str = ""
+
+
 @transaction.atomic
 def clinics_bulk_load(*, rows: Iterable[ClinicRow]) -> int:
     """Create clinics that do not exist yet (by code); return how many were created."""
@@ -954,6 +966,48 @@ def crm_import_commit(*, crm_import: CrmImport, by: User) -> CrmImport:
     for f in ("status", "committed_at", "counts", "report"):
         setattr(crm_import, f, getattr(locked, f))
     return crm_import
+
+
+@transaction.atomic
+def activities_bulk_load(*, rows: Iterable[ActivityRow]) -> int:
+    """Create activities not stored yet (by code), with the vets met; return how many.
+
+    For loading history (a CRM's past activities, the demo): no audit row per activity,
+    and no campaign links, which only a rep logging the activity can state.
+    """
+    clinic_ids = dict(Clinic.objects.values_list("code", "id"))
+    vet_ids = dict(Vet.objects.values_list("code", "id"))
+    user_ids = dict(User.objects.values_list("username", "id"))
+    existing = set(Activity.objects.exclude(code=None).values_list("code", flat=True))
+    todo = [r for r in rows if r.code not in existing]
+    for r in todo:
+        if timezone.is_naive(r.occurred_at):
+            raise FieldRuleError(ERROR_NAIVE_DATETIME.format(field=f"Activity {r.code}"))
+    activities = Activity.objects.bulk_create(
+        [
+            Activity(
+                code=r.code,
+                clinic_id=clinic_ids[r.clinic_code],
+                kind=r.kind,
+                occurred_at=r.occurred_at,
+                rep_id=user_ids[r.rep_username],
+                field_vet_id=user_ids[r.field_vet_username] if r.field_vet_username else None,
+                summary=r.summary,
+            )
+            for r in todo
+        ],
+        batch_size=BULK_BATCH,
+    )
+    through = Activity.vets.through
+    through.objects.bulk_create(
+        [
+            through(activity_id=a.pk, vet_id=vet_ids[code])
+            for a, r in zip(activities, todo, strict=True)
+            for code in r.vet_codes
+        ],
+        batch_size=BULK_BATCH,
+    )
+    return len(activities)
 
 
 _CLINIC_DEFAULTS = {"address": "", "city": "", "n_vets": 1, "patient_volume": 0, "potential": 0}
