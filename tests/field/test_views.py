@@ -301,3 +301,16 @@ def test_clinic_page_does_not_query_per_row(client, org, django_assert_max_num_q
     with django_assert_max_num_queries(13):
         response = client.get(reverse("field:clinic", args=[last.pk]))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model", ["clinic", "vet", "customertraining", "activity", "laddermove", "crmimport"]
+)
+def test_admin_site_lists_field_data_read_only(client, org, model):
+    w = world(org)
+    _login(client, org, Role.ADMIN)
+    assert client.get(reverse(f"admin:field_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:field_{model}_add")).status_code == 403
+    if model == "clinic":
+        change = client.post(reverse("admin:field_clinic_change", args=[w.clinic.pk]), {})
+        assert change.status_code == 403
