@@ -36,27 +36,34 @@ SKUS = 12
 NOW = dt.date(2025, 6, 30)
 
 
-def generate(path: Path, rows: int) -> None:
-    """Write a realistic sales CSV with DuckDB (fast); ~0.3% of rows are bad."""
+def generate(path: Path, rows: int, *, clean: bool = False) -> None:
+    """Write a sales CSV with DuckDB (fast).
+
+    By default 0.5% of the rows are refused (unknown clinic, impossible date, date out of
+    the window, negative and non-numeric units) and one line in 100,000 repeats an
+    earlier one; ``clean`` writes only good, distinct rows.
+    """
     import duckdb
 
+    bad = "-1" if clean else "i % 1000"  # -1 matches no case below
+    repeats = "range(0)" if clean else f"range(10, {rows}, 100000)"
     duckdb.sql(
         f"""
         COPY (
           SELECT
-            CASE WHEN i % 1000 = 1 THEN 'CL-99999'
+            CASE WHEN {bad} = 1 THEN 'CL-99999'
                  ELSE 'CL-' || lpad((i % {CLINICS})::VARCHAR, 5, '0') END AS clinic_id,
-            CASE WHEN i % 1000 = 2 THEN '2023-02-30'
-                 WHEN i % 1000 = 3 THEN '2009-01-01'
+            CASE WHEN {bad} = 2 THEN '2023-02-30'
+                 WHEN {bad} = 3 THEN '2009-01-01'
                  ELSE (DATE '2022-07-01' + ((i // {CLINICS}) % 1000)::INT)::VARCHAR END AS date,
             'SKU-' || ((i * 7) % {SKUS})::VARCHAR AS sku,
-            CASE WHEN i % 1000 = 4 THEN '-2'
-                 WHEN i % 1000 = 5 THEN 'n/a'
+            CASE WHEN {bad} = 4 THEN '-2'
+                 WHEN {bad} = 5 THEN 'n/a'
                  ELSE ((i * 13) % 20 + 1)::VARCHAR END AS units,
             round(((i * 13) % 20 + 1) * 23.5 + (i % 7) * 0.01, 2)::VARCHAR AS net_revenue,
             'EUR' AS currency
           FROM range({rows}) t(i)
-          -- a few exact repeats of earlier lines
+          -- exact repeats of earlier lines, appended at the end
           UNION ALL
           SELECT 'CL-' || lpad((i % {CLINICS})::VARCHAR, 5, '0'),
                  (DATE '2022-07-01' + ((i // {CLINICS}) % 1000)::INT)::VARCHAR,
@@ -64,7 +71,7 @@ def generate(path: Path, rows: int) -> None:
                  ((i * 13) % 20 + 1)::VARCHAR,
                  round(((i * 13) % 20 + 1) * 23.5 + (i % 7) * 0.01, 2)::VARCHAR,
                  'EUR'
-          FROM range(10, {rows}, 100000) t(i)
+          FROM {repeats} t(i)
         ) TO '{path}' (HEADER, DELIMITER ',')
         """
     )
@@ -174,6 +181,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--csv", type=Path, help="use (or create) this CSV instead of a temp file")
+    parser.add_argument("--clean", action="store_true", help="no refused or repeated rows")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp folder)")
     parser.add_argument("--child", choices=["onevoice", "pandas"], help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
@@ -185,10 +193,10 @@ def main() -> None:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-sales-"))
     work.mkdir(parents=True, exist_ok=True)
-    csv_path = args.csv or work / f"sales_{args.rows}.csv"
+    csv_path = args.csv or work / f"sales_{args.rows}{'_clean' if args.clean else ''}.csv"
     if not csv_path.exists():
         print(f"generating {args.rows:,} rows into {csv_path} ...", file=sys.stderr)
-        generate(csv_path, args.rows)
+        generate(csv_path, args.rows, clean=args.clean)
     size_mb = csv_path.stat().st_size / 2**20
 
     runs: dict[str, list[dict[str, object]]] = {"pandas": [], "onevoice": []}

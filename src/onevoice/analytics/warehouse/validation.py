@@ -432,7 +432,9 @@ class ChunkValidator:
         index = pc.index_in(raw, value_set=value_set)
         if index.null_count:
             # Stray spaces around ids are common in exports; retry those rows trimmed.
-            index = pc.coalesce(index, pc.index_in(pc.utf8_trim(raw, _TRIM), value_set=value_set))
+            missing = pc.is_null(index)
+            retry = pc.index_in(pc.utf8_trim(pc.filter(raw, missing), _TRIM), value_set=value_set)
+            index = pc.replace_with_mask(index, missing, retry)
         return index
 
     def validate(self, chunk: RawChunk) -> ValidatedChunk:
@@ -454,8 +456,11 @@ class ChunkValidator:
         if "net_revenue" in cols:
             raw_rev = chunk.columns[cols["net_revenue"]]
             revenue = parse_numbers(self._con, raw_rev, self.settings.decimal)
-            blank = pc.equal(pc.utf8_trim(raw_rev, _TRIM), "")
-            bad_revenue = pc.and_(pc.is_null(revenue), pc.invert(blank))
+            if revenue.null_count:
+                blank = pc.equal(pc.utf8_trim(raw_rev, _TRIM), "")
+                bad_revenue = pc.and_(pc.is_null(revenue), pc.invert(blank))
+            else:
+                bad_revenue = pa.array(np.zeros(n, bool))
         else:
             revenue = pa.nulls(n, pa.float64())
             bad_revenue = pa.array(np.zeros(n, bool))
