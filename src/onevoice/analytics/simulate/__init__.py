@@ -16,31 +16,34 @@ Design of the causal structure (what an estimator must cope with):
 
 1. Untreated sales (``demand``): a clinic-specific level (unobserved,
    additive, so it cancels in differences) plus a mild common seasonality and
-   growth. Growth is linear in *observed* covariates: a market trend
-   proportional to ``potential`` plus segment- and region-specific terms.
+   growth. Changes over time are linear in *observed* covariates: a market
+   trend and seasonality per vet (``n_vets``) plus segment- and
+   region-specific growth (larger independents, corporate groups, referral
+   centres and the later regions grow faster).
 2. Selection (``rollout``): the month of a clinic's first customer training
    is a multinomial logit (never-trained as base) in a linear index of
-   observed covariates: log potential, log1p baseline units (pre-campaign
-   level), segment, region. Bigger, higher-baseline clinics in faster-growing
-   segments and regions are trained more often and earlier. The unobserved
-   level and the demand noise play no part in selection beyond what the
-   observed baseline carries.
+   observed categorical covariates: the A-D targeting tier (by potential),
+   segment and region. High-potential clinics in the faster-growing segments
+   and regions are trained more often and earlier, so trained clinics were
+   already bigger buyers *and* already growing. Customer trainings start in
+   the second campaign month; about half the clinics are never trained.
 3. Hence conditional parallel trends hold given the covariates of
-   :func:`selection_covariates`, against never-trained clinics: both the
-   propensity (every cohort vs never, logistic-linear) and the outcome trend
-   (linear) are correctly specified, so the Callaway & Sant'Anna doubly
-   robust estimator with those covariates recovers ``true_att_overall``.
-   Unconditional parallel trends do *not* hold: trained clinics grow faster.
-   Not-yet-treated controls are not exactly logit-linear, so the exact
+   :func:`selection_covariates` (``n_vets`` and tier, segment and region
+   dummies), against never-trained clinics: the propensity of every cohort
+   vs never is exactly logistic-linear in them and bounded away from 0 and 1,
+   and the untreated trend is exactly linear in them. The Callaway &
+   Sant'Anna doubly robust estimator with those covariates therefore
+   recovers ``true_att_overall``. Unconditional parallel trends do *not*
+   hold. Not-yet-treated controls are not exactly logit-linear, so the exact
    guarantee is for never-treated controls.
 4. Effect (``demand.effect_mean``): from the training month on,
    ``potential * effect_by_segment[segment] * (1 - exp(-(k + 1) / tau))``,
    ``k`` months after training, ``tau = 3``. Independents gain most (they
    lack echocardiography, so radiographic staging changes their practice),
    referral hospitals least. The default true relative uplift is ~15%: above
-   the ~5% of routine academic detailing (O'Brien, Cochrane 2007) because this
-   is hands-on training for a new indication with low baseline use, yet far
-   below the naive comparison.
+   the ~5% of routine academic detailing (O'Brien, Cochrane 2007) because
+   this is hands-on training for a new indication with low baseline use, yet
+   far below the naive comparison.
 5. With defaults the naive ratio (trained vs never-trained mean packs) is
    about 3, almost all of it selection.
 

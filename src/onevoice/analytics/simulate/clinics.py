@@ -51,6 +51,27 @@ BASELINE_ADOPTION = np.array([0.30, 0.33, 0.38, 0.50])
 ADOPTION_SHAPE = 3.0
 ADOPTION_FLOOR = 0.15
 CONSENT_RATE = 0.85
+# Targeting tiers by potential (packs/month), as a CRM classifies customers:
+# D below 8, C 8-15, B 15-30, A 30 and above. Fixed cut-offs, so a clinic's
+# tier never depends on which other clinics were simulated.
+TIERS = ("D", "C", "B", "A")
+TIER_EDGES = np.array([8.0, 15.0, 30.0])
+
+
+def tier_index(potential: np.ndarray) -> np.ndarray:
+    """Return the index into :data:`TIERS` of each clinic's targeting tier.
+
+    Parameters
+    ----------
+    potential : numpy.ndarray
+        Packs per month at full adoption.
+
+    Returns
+    -------
+    numpy.ndarray
+        0 for tier D (smallest) up to 3 for tier A.
+    """
+    return np.searchsorted(TIER_EDGES, potential, side="right")
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,8 @@ class Clinics:
     patient_volume: np.ndarray
     potential: np.ndarray
     """Expected packs per month at full adoption, rounded to 0.01 as published."""
+    tier: np.ndarray
+    """Index into :data:`TIERS` (0 = D ... 3 = A)."""
     untreated_level: np.ndarray
     """Clinic-specific level of untreated demand (packs/month); not observed."""
     frame_columns: pd.DataFrame
@@ -146,6 +169,7 @@ def build_clinics(
         n_vets=n_vets,
         patient_volume=patient_volume,
         potential=potential,
+        tier=tier_index(potential),
         untreated_level=untreated_level,
         frame_columns=descriptive,
         vets=vets,

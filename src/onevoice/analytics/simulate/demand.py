@@ -165,9 +165,7 @@ def effect_mean(
     return full[:, None] * shares
 
 
-def draw_units(
-    rng: np.random.Generator, mean: np.ndarray, noise_shape: float
-) -> np.ndarray:
+def draw_units(rng: np.random.Generator, mean: np.ndarray, noise_shape: float) -> np.ndarray:
     """Draw integer packs with the given expected values (negative binomial).
 
     Parameters

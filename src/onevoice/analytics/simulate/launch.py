@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from onevoice.analytics.simulate import demand, rollout, truth
-from onevoice.analytics.simulate.clinics import build_clinics
+from onevoice.analytics.simulate.clinics import TIERS, build_clinics
 from onevoice.analytics.simulate.organisation import build_organisation
 from onevoice.analytics.simulate.params import SEGMENTS, SimulationParams
 from onevoice.analytics.simulate.products import build_products
@@ -164,14 +164,7 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
     untreated = demand.untreated_mean(
         params, clinics.untreated_level, clinics.n_vets, growth, month_of_year
     )
-    # Pre-period units are drawn first: the baseline they give is what reps
-    # look at when they decide whom to train.
-    pre_units = demand.draw_units(rng_noise, untreated[:, :months_pre], params.noise_shape)
-    baseline_units = np.round(pre_units.mean(axis=1), 2)
-
-    z = rollout.selection_index(
-        params, clinics.potential, baseline_units, clinics.segment, clinics.region
-    )
+    z = rollout.selection_index(params, clinics.tier, clinics.segment, clinics.region)
     first_month = rollout.draw_first_training_month(
         rng_rollout, rollout.cohort_probabilities(params, z)
     )
@@ -179,10 +172,8 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
     effect = demand.effect_mean(
         params, clinics.potential, clinics.segment, first_window_month, n_months
     )
-    post_units = demand.draw_units(
-        rng_noise, untreated[:, months_pre:] + effect[:, months_pre:], params.noise_shape
-    )
-    units = np.concatenate([pre_units, post_units], axis=1)
+    units = demand.draw_units(rng_noise, untreated + effect, params.noise_shape)
+    baseline_units = np.round(units[:, :months_pre].mean(axis=1), 2)
 
     clinic_frame = pd.concat(
         [
@@ -198,6 +189,7 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
                     "n_vets": clinics.n_vets,
                     "patient_volume": clinics.patient_volume,
                     "potential": clinics.potential,
+                    "tier": np.asarray(TIERS, dtype=object)[clinics.tier],
                     "baseline_units": baseline_units,
                 }
             ),
@@ -286,11 +278,12 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
 def selection_covariates(clinics: pd.DataFrame) -> pd.DataFrame:
     """Return the covariates under which the simulated rollout is ignorable.
 
-    Training timing depends on clinics only through these columns (the
-    propensity of every cohort against never-trained clinics is exactly
-    logistic-linear in them), and untreated sales trends are exactly linear in
-    them, so a doubly robust Callaway-Sant'Anna estimator with never-treated
-    controls and these covariates is correctly specified on both sides.
+    Training timing depends on clinics only through tier, segment and region
+    (the propensity of every cohort against never-trained clinics is exactly
+    logistic-linear in their dummies), and untreated sales trends are exactly
+    linear in ``n_vets`` and the segment and region dummies. A doubly robust
+    Callaway-Sant'Anna estimator with never-treated controls and these
+    covariates is therefore correctly specified on both sides.
 
     Parameters
     ----------
@@ -300,19 +293,20 @@ def selection_covariates(clinics: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``clinic_id`` then float columns ``n_vets``, ``log_potential``,
-        ``log1p_baseline_units``, one dummy per segment except
-        ``independent_small`` (``segment_<name>``) and one per region except
-        the first (``region_<region_id>``), in clinic order. No intercept.
+        ``clinic_id`` then float columns: ``n_vets``; ``tier_A``, ``tier_B``,
+        ``tier_C`` (tier D is the base); ``segment_<name>`` for every segment
+        but ``independent_small``; ``region_<region_id>`` for every region but
+        the first. No intercept.
     """
     out = pd.DataFrame(
         {
             "clinic_id": clinics["clinic_id"].to_numpy(),
             "n_vets": clinics["n_vets"].to_numpy(dtype=float),
-            "log_potential": np.log(np.maximum(clinics["potential"].to_numpy(dtype=float), 0.01)),
-            "log1p_baseline_units": np.log1p(clinics["baseline_units"].to_numpy(dtype=float)),
         }
     )
+    tier = clinics["tier"].to_numpy()
+    for name in ("A", "B", "C"):
+        out[f"tier_{name}"] = (tier == name).astype(float)
     segment = clinics["segment"].to_numpy()
     for name in SEGMENTS[1:]:
         out[f"segment_{name}"] = (segment == name).astype(float)
@@ -320,4 +314,3 @@ def selection_covariates(clinics: pd.DataFrame) -> pd.DataFrame:
     for region_id in sorted(set(region))[1:]:
         out[f"region_{region_id}"] = (region == region_id).astype(float)
     return out
-

@@ -49,7 +49,7 @@ def build_organisation(params: SimulationParams, rng: np.random.Generator) -> Or
         The frames ``regions``, ``territories``, ``managers``, ``reps``,
         ``field_vets`` and region indices of territories and field vets.
     """
-    n_regions, n_reps = params.n_regions, params.reps
+    n_regions, n_reps = params.n_regions, params.rep_count
     region_ids = make_ids("RG", n_regions, 2)
     regions = pd.DataFrame({"region_id": region_ids, "name": list(REGION_NAMES[:n_regions])})
 
@@ -62,7 +62,9 @@ def build_organisation(params: SimulationParams, rng: np.random.Generator) -> Or
     territories = pd.DataFrame(
         {
             "territory_id": territory_ids,
-            "name": pd.Series(region_names).astype(str) + " " + pd.Series(number_in_region).astype(str),
+            "name": pd.Series(region_names).astype(str)
+            + " "
+            + pd.Series(number_in_region).astype(str),
             "region_id": region_ids.to_numpy()[territory_region],
         }
     )

@@ -42,12 +42,7 @@ ERR_MONTHS_POST = (
 )
 ERR_CAMPAIGN_START = "campaign_start must be a datetime.date on the first of a month, got {value!r}"
 ERR_SHARE_NEVER = "share_never_trained must be strictly between 0 and 1, got {value!r}"
-ERR_NO_SEE = (
-    "share_no_see must be >= 0 and below share_never_trained ({share_never}), got {value!r}"
-)
-ERR_EFFECT_LENGTH = (
-    "effect_by_segment must have one value per segment {segments}, got {value!r}"
-)
+ERR_EFFECT_LENGTH = "effect_by_segment must have one value per segment {segments}, got {value!r}"
 ERR_EFFECT_VALUE = "effect_by_segment values must be finite and >= 0, got {value!r}"
 ERR_RAMP = "effect_ramp_months must be finite and > 0, got {value!r}"
 ERR_SELECTION = "selection_strength must be finite and >= 0, got {value!r}"
@@ -92,10 +87,6 @@ class SimulationParams:
         First day of the first campaign month. Trainings happen on or after it.
     share_never_trained : float
         Expected share of clinics that get no customer training in the window.
-    share_no_see : float
-        Share of clinics that never book a training whatever their
-        characteristics ("no-see" practices); part of ``share_never_trained``.
-        It keeps every clinic's chance of staying untrained away from 0.
     effect_by_segment : tuple of float
         True effect of training at full ramp-up, as extra packs per month per
         unit of the clinic's ``potential`` (i.e. a share of potential), one per
@@ -124,7 +115,6 @@ class SimulationParams:
     months_post: int = 18
     campaign_start: datetime.date = datetime.date(2025, 6, 1)
     share_never_trained: float = 0.5
-    share_no_see: float = 0.15
     # Independents lack echocardiography, so learning radiographic VHS/VLAS
     # staging changes what they do most; referral hospitals already stage B2
     # dogs by echo, so training them adds least.
@@ -145,7 +135,8 @@ class SimulationParams:
         if self.n_reps is None:
             # Frozen dataclass: resolve the default once so params.n_reps is always an int.
             object.__setattr__(self, "n_reps", max(40, self.n_clinics // 50))
-        if not _is_int(self.n_reps) or self.n_reps < self.n_regions:  # type: ignore[operator]
+        n_reps = self.n_reps
+        if not isinstance(n_reps, int) or isinstance(n_reps, bool) or n_reps < self.n_regions:
             raise ValueError(ERR_N_REPS.format(value=self.n_reps, n_regions=self.n_regions))
         if not _is_int(self.months_pre) or self.months_pre < 2:
             raise ValueError(ERR_MONTHS_PRE.format(value=self.months_pre))
@@ -161,12 +152,6 @@ class SimulationParams:
             0.0 < self.share_never_trained < 1.0
         ):
             raise ValueError(ERR_SHARE_NEVER.format(value=self.share_never_trained))
-        if not _is_finite_number(self.share_no_see) or not (
-            0.0 <= self.share_no_see < self.share_never_trained
-        ):
-            raise ValueError(
-                ERR_NO_SEE.format(value=self.share_no_see, share_never=self.share_never_trained)
-            )
         if not isinstance(self.effect_by_segment, tuple) or len(self.effect_by_segment) != len(
             SEGMENTS
         ):
@@ -197,7 +182,7 @@ class SimulationParams:
         return self.months_pre + self.months_post
 
     @property
-    def reps(self) -> int:
-        """The resolved number of reps (``n_reps`` is never ``None`` after construction)."""
+    def rep_count(self) -> int:
+        """Number of reps as an ``int`` (``n_reps`` is resolved in ``__post_init__``)."""
         assert self.n_reps is not None
         return self.n_reps

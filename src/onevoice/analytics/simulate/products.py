@@ -37,9 +37,7 @@ def build_products() -> pd.DataFrame:
         one pack lasts one dog dosed one tablet twice a day).
     """
     skus = [f"CDV-{int(mg * 100):04d}-{TABLETS_PER_PACK}" for mg in STRENGTHS_MG]
-    names = [
-        f"Cardivance {mg:g} mg chewable tablets x {TABLETS_PER_PACK}" for mg in STRENGTHS_MG
-    ]
+    names = [f"Cardivance {mg:g} mg chewable tablets x {TABLETS_PER_PACK}" for mg in STRENGTHS_MG]
     return pd.DataFrame(
         {
             "sku": skus,

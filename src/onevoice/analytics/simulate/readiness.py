@@ -72,7 +72,9 @@ def build_readiness(
     unfinished_module = rng.random((n_reps, module_names.size)) < UNFINISHED_MODULE_P
     unfinished = unfinished_module[:, module_of_concept]
     seminar = np.datetime64(campaign_start, "D") - np.timedelta64(SEMINAR_DAYS_BEFORE_START, "D")
-    days_before = rng.integers(PREWORK_WINDOW_DAYS[0], PREWORK_WINDOW_DAYS[1] + 1, (n_reps, module_names.size))
+    days_before = rng.integers(
+        PREWORK_WINDOW_DAYS[0], PREWORK_WINDOW_DAYS[1] + 1, (n_reps, module_names.size)
+    )
     completed = (seminar - days_before.astype("timedelta64[D]"))[:, module_of_concept]
     completed_on = pd.Series(completed.ravel()).astype("datetime64[ns]")
     completed_on[unfinished.ravel()] = pd.NaT

@@ -1,39 +1,36 @@
 """Who gets a customer training, when, and who attends it.
 
 Selection model. Each clinic ``i`` has a selection index ``z[i]`` that is a
-*linear function of observed covariates*::
+linear function of *observed* categorical covariates::
 
-    z = s * (2.5 * (log(potential) - log 12) + 1.0 * (log1p(baseline_units) - log1p 4)
-             + SELECT_SEGMENT[segment] + SELECT_REGION_MAX * region / (n_regions - 1))
+    z = s * (SELECT_TIER[tier] + SELECT_SEGMENT[segment] + SELECT_REGION_MAX * region / (R - 1))
 
-(``s`` = ``selection_strength``). A share ``share_no_see`` of clinics, drawn
-independently of everything else, never books a training ("no-see"
-practices that decline rep visits). For the others the campaign month ``m``
-of the first training (or "never") follows a multinomial logit with "never"
-as the base category::
+(``s`` = ``selection_strength``, ``tier`` the A-D targeting tier by potential,
+``R`` the number of regions). The campaign month ``m`` of the first training
+(or "never") follows a multinomial logit with "never" as the base category::
 
     P(first training in month m | X) / P(never | X) = exp(alpha + log r[m] + w[m] * z)
 
-Customer trainings start in the *second* campaign month (the first is spent on
-launch communication and bookings); that also keeps every cohort's base
-period ``g - 1`` outside the pre-campaign months that ``baseline_units``
-summarises. ``r[m]`` is the rollout curve (slow start, then decaying),
-``w[m]`` falls from 1.4 to 0.6, so high-index clinics are trained *earlier* as
-well as more often, and ``alpha`` is set so that the expected never-trained
-share is ``share_never_trained``.
+``r[m]`` is the rollout curve (slow start, then decaying), ``w[m]`` falls from
+1.4 to 0.6, so high-index clinics are trained *earlier* as well as more often,
+and ``alpha`` is set so that the expected never-trained share is
+``share_never_trained``. Customer trainings start in the *second* campaign
+month (the first is spent on launch communication and bookings).
 
-Consequences: timing depends on clinics only through ``X`` = (log potential,
-log1p baseline_units, segment, region) plus independent noise, so untreated
-outcomes are independent of timing given ``X``. The no-see share bounds the
-propensity of every cohort against never-trained clinics away from 1 (the
-overlap a weighting estimator needs); it also makes that propensity a
-mixture, close to but not exactly logistic-linear. The outcome side is
-exactly linear (see :mod:`.demand`), so a doubly robust estimator stays
-consistent.
+Consequences:
 
-Segments and regions that are selected more are also the ones growing faster,
-so trained clinics are bigger *and* already growing: the selection behind the
-naive "three times more" comparison.
+- For every cohort ``g``, ``P(G = g | G in {g, never}, X)`` is exactly
+  logistic-linear in tier, segment and region dummies: the propensity model
+  of the Callaway-Sant'Anna doubly robust estimator with never-treated
+  controls is correctly specified. Because the covariates are categorical,
+  every propensity is bounded away from 0 and 1 (overlap), and a fitted
+  logit cannot extrapolate to extreme weights for the largest clinics.
+- Timing depends on nothing else (no unobserved level, no sales noise), so
+  untreated outcomes are independent of timing given the covariates.
+- Tiers A/B, larger independents and corporate groups, and the later regions
+  are selected more; they are also the faster-growing ones (see
+  :mod:`.demand`), so trained clinics are bigger *and* already growing: the
+  selection behind the naive "three times more" comparison.
 """
 
 from __future__ import annotations
@@ -46,14 +43,12 @@ import pandas as pd
 from onevoice.analytics.simulate.names import make_ids
 from onevoice.analytics.simulate.params import SimulationParams
 
-SELECT_LOG_POTENTIAL = 2.5
-SELECT_LOG_BASELINE = 1.0
+# Log-odds shifts by tier D, C, B, A: reps train their big accounts first.
+SELECT_TIER = np.array([-2.5, -0.2, 1.5, 2.5])
 # Reps prioritise first-opinion practices: referral centres already have
 # cardiologists who stage by echocardiography.
 SELECT_SEGMENT = np.array([0.0, 0.3, 0.5, -1.0])
 SELECT_REGION_MAX = 0.4
-POTENTIAL_CENTRE = 12.0
-BASELINE_CENTRE = 4.0
 EARLY_WEIGHT = 1.4
 LATE_WEIGHT = 0.6
 ROLLOUT_START_MONTHS = 1.5
@@ -72,11 +67,7 @@ ATTEND_FOLLOW_UP_P = 0.6
 
 
 def selection_index(
-    params: SimulationParams,
-    potential: np.ndarray,
-    baseline_units: np.ndarray,
-    segment: np.ndarray,
-    region: np.ndarray,
+    params: SimulationParams, tier: np.ndarray, segment: np.ndarray, region: np.ndarray
 ) -> np.ndarray:
     """Return each clinic's selection index ``z`` (see the module docstring).
 
@@ -84,27 +75,16 @@ def selection_index(
     ----------
     params : SimulationParams
         ``selection_strength`` and ``n_regions`` are used.
-    potential, baseline_units : numpy.ndarray
-        Published clinic columns (packs/month).
-    segment, region : numpy.ndarray
-        Segment and region indices.
+    tier, segment, region : numpy.ndarray
+        Tier, segment and region indices per clinic.
 
     Returns
     -------
     numpy.ndarray
         Higher means trained earlier and more often.
     """
-    region_term = (
-        SELECT_REGION_MAX * region / (params.n_regions - 1)
-        if params.n_regions > 1
-        else np.zeros(region.size)
-    )
-    z = (
-        SELECT_LOG_POTENTIAL * (np.log(np.maximum(potential, 0.01)) - np.log(POTENTIAL_CENTRE))
-        + SELECT_LOG_BASELINE * (np.log1p(baseline_units) - np.log1p(BASELINE_CENTRE))
-        + SELECT_SEGMENT[segment]
-        + region_term
-    )
+    region_term = SELECT_REGION_MAX * region / max(params.n_regions - 1, 1)
+    z = SELECT_TIER[tier] + SELECT_SEGMENT[segment] + region_term
     return params.selection_strength * z
 
 
@@ -117,14 +97,14 @@ def cohort_probabilities(params: SimulationParams, z: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     params : SimulationParams
-        ``months_post``, ``share_never_trained`` and ``share_no_see`` are used.
+        ``months_post`` and ``share_never_trained`` are used.
     z : numpy.ndarray
         Selection index per clinic.
 
     Returns
     -------
     numpy.ndarray
-        ``(1 - share_no_see)`` times multinomial-logit probabilities.
+        Multinomial-logit probabilities.
     """
     m = np.arange(params.months_post - FIRST_TRAINING_MONTH)
     rollout = -np.expm1(-(m + 1) / ROLLOUT_START_MONTHS) * np.exp(-m / ROLLOUT_DECAY_MONTHS)
@@ -134,14 +114,11 @@ def cohort_probabilities(params: SimulationParams, z: np.ndarray) -> np.ndarray:
     # Largest log-odds term per clinic, factored out for numerical safety.
     shift = log_odds.max(axis=1)
     log_total = shift + np.log(np.exp(log_odds - shift[:, None]).sum(axis=1))
-    reachable = 1.0 - params.share_no_see
-    alpha = _calibrate_alpha(log_total, (1.0 - params.share_never_trained) / reachable)
-    # P(m | reachable) = exp(alpha + l_m) / (1 + exp(alpha + log_total))
+    alpha = _calibrate_alpha(log_total, 1.0 - params.share_never_trained)
+    # P(m) = exp(alpha + l_m) / (1 + exp(alpha + log_total))
     log_denominator = np.logaddexp(0.0, alpha + log_total)
     probabilities = np.zeros((z.size, params.months_post))
-    probabilities[:, FIRST_TRAINING_MONTH:] = reachable * np.exp(
-        alpha + log_odds - log_denominator[:, None]
-    )
+    probabilities[:, FIRST_TRAINING_MONTH:] = np.exp(alpha + log_odds - log_denominator[:, None])
     return probabilities
 
 
@@ -174,14 +151,12 @@ def draw_first_training_month(rng: np.random.Generator, probabilities: np.ndarra
         Integer campaign month per clinic, -1 if never trained.
     """
     cumulative = np.cumsum(probabilities, axis=1)
-    u = rng.random(probabilities.shape[0])
-    below = u[:, None] < cumulative
+    u = rng.random(size=(probabilities.shape[0], 1))
+    below = u < cumulative
     return np.where(below[:, -1], below.argmax(axis=1), -1)
 
 
-def _business_days(
-    rng: np.random.Generator, month_starts: np.ndarray
-) -> np.ndarray:
+def _business_days(rng: np.random.Generator, month_starts: np.ndarray) -> np.ndarray:
     """Draw a uniformly random Monday-Friday date within each given month."""
     starts = month_starts.astype("datetime64[D]")
     next_starts = (month_starts.astype("datetime64[M]") + 1).astype("datetime64[D]")
@@ -269,9 +244,9 @@ def build_trainings(
     fv_count = np.bincount(field_vet_region, minlength=n_regions)
     fv_start = np.concatenate(([0], np.cumsum(fv_count)[:-1]))
     clinic_region = region[clinic]
-    fv_pick = fv_start[clinic_region] + np.floor(
-        rng.random(n) * fv_count[clinic_region]
-    ).astype(np.int64)
+    fv_pick = fv_start[clinic_region] + np.floor(rng.random(n) * fv_count[clinic_region]).astype(
+        np.int64
+    )
 
     order = np.lexsort((clinic, dates))
     clinic, dates, fmt, is_first = clinic[order], dates[order], fmt[order], is_first[order]

@@ -17,9 +17,7 @@ DISCOUNT_SPREAD = 0.04
 CURRENCY = "EUR"
 
 
-def split_by_sku(
-    rng: np.random.Generator, units: np.ndarray, mix: np.ndarray
-) -> np.ndarray:
+def split_by_sku(rng: np.random.Generator, units: np.ndarray, mix: np.ndarray) -> np.ndarray:
     """Split total packs into SKUs, shape ``(n_clinics, n_months, n_skus)``.
 
     Parameters
@@ -106,8 +104,8 @@ def build_sales(
             "sku": skus.take(sku_idx).reset_index(drop=True),
             "units": line_units,
             "net_revenue": np.round(line_units * net_price, 2),
-            "currency": pd.Series([CURRENCY]).take(np.zeros(nonzero.size, np.int64)).reset_index(
-                drop=True
-            ),
+            "currency": pd.Series([CURRENCY])
+            .take(np.zeros(nonzero.size, np.int64))
+            .reset_index(drop=True),
         }
     )

@@ -113,7 +113,9 @@ def true_by_segment(
     )
 
 
-def naive_ratio(units: np.ndarray, post: np.ndarray, first_month: np.ndarray, months_pre: int) -> float:
+def naive_ratio(
+    units: np.ndarray, post: np.ndarray, first_month: np.ndarray, months_pre: int
+) -> float:
     """Return the naive "trained clinics buy N times more" ratio.
 
     Parameters
