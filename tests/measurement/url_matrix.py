@@ -55,3 +55,47 @@ MATRIX: dict[str, Entry] = {
         "POST", 302, 403, only={ANA: 404, ADM: 404}, kwargs={"batch_id": "unknown"}
     ),
 }
+
+
+# Dashboards, KPI values and reviews: who opens them (the numbers inside are scoped to
+# the viewer's clinics: tests/measurement/test_dashboards.py).
+MKT, SM, REP = Role.MARKETING.value, Role.SALES_MANAGER.value, Role.SALES_REP.value
+HEAD_OFFICE = {MKT: 200, SM: 200, ANA: 200, ADM: 200}
+
+
+def _campaign(org):
+    from tests.campaigns.conftest import make_campaign
+
+    return {"slug": make_campaign(org).slug}
+
+
+def _csv(org):
+    _campaign(org)
+    return {"kind": "territory", "chart": "trainings"}
+
+
+MATRIX.update(
+    {
+        "measurement:dashboards": Entry(
+            "GET", 302, 403, only={MKT: 302, SM: 302, REP: 302, ANA: 302, ADM: 302}
+        ),
+        "measurement:dashboard_marketing": Entry("GET", 302, 403, only=HEAD_OFFICE),
+        "measurement:dashboard_sales": Entry("GET", 302, 403, only=HEAD_OFFICE),
+        "measurement:dashboard_territory": Entry("GET", 302, 403, only={**HEAD_OFFICE, REP: 200}),
+        "measurement:dashboard_csv": Entry(
+            "GET", 302, 403, only={**HEAD_OFFICE, REP: 200}, kwargs=_csv
+        ),
+        "measurement:kpis_compute": Entry(
+            "POST", 302, 403, only={MKT: 302, SM: 302, ANA: 302}, kwargs=_campaign
+        ),
+        "measurement:review": Entry("GET", 302, 403, only=HEAD_OFFICE, kwargs=_campaign),
+        "measurement:review_file": Entry(
+            "GET",
+            302,
+            403,
+            only=HEAD_OFFICE,
+            kwargs=lambda org: {**_campaign(org), "fmt": "xlsx"},
+        ),
+        "measurement:review_produce": Entry("POST", 302, 403, only=HEAD_OFFICE, kwargs=_campaign),
+    }
+)

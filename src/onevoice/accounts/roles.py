@@ -237,7 +237,56 @@ _TRAINING_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     ),
 }
 
+# Measurement: measurement/permissions.py scopes dashboards to the viewer's clinics (a
+# rep's territory, a manager's team, head office all); reviews are for head office,
+# and each lead writes their function's lessons.
+_READ_KPIS = ("measurement.view_kpivalue", "measurement.view_marketing_dashboard")
+_MEASUREMENT_ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.MARKETING: (
+        *_READ_KPIS,
+        "measurement.view_sales_dashboard",
+        "measurement.view_territory_dashboard",
+        "measurement.compute_kpis",
+        "measurement.view_review",
+        "measurement.view_reviewlesson",
+        "measurement.add_reviewlesson",
+        "measurement.change_reviewlesson",
+    ),
+    Role.SALES_MANAGER: (
+        *_READ_KPIS,
+        "measurement.view_sales_dashboard",
+        "measurement.view_territory_dashboard",
+        "measurement.compute_kpis",
+        "measurement.view_review",
+        "measurement.view_reviewlesson",
+        "measurement.add_reviewlesson",
+        "measurement.change_reviewlesson",
+    ),
+    Role.SALES_REP: ("measurement.view_territory_dashboard",),
+    Role.FIELD_VET: (),
+    Role.REVIEWER: (),
+    Role.ANALYST: (
+        *_READ_KPIS,
+        "measurement.view_sales_dashboard",
+        "measurement.view_territory_dashboard",
+        "measurement.compute_kpis",
+        "measurement.view_review",
+        "measurement.view_reviewlesson",
+    ),
+    Role.ADMIN: (
+        *_READ_KPIS,
+        "measurement.view_sales_dashboard",
+        "measurement.view_territory_dashboard",
+        "measurement.view_review",
+        "measurement.view_reviewlesson",
+    ),
+}
+
 # Merge each app's table into the one table ``roles_sync`` applies.
-for _table in (_CAMPAIGN_ROLE_PERMISSIONS, _TRAINING_ROLE_PERMISSIONS):
+for _table in (
+    _CAMPAIGN_ROLE_PERMISSIONS,
+    _TRAINING_ROLE_PERMISSIONS,
+    _MEASUREMENT_ROLE_PERMISSIONS,
+):
     for _role, _perms in _table.items():
         ROLE_PERMISSIONS[_role] = (*ROLE_PERMISSIONS[_role], *_perms)

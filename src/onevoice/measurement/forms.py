@@ -93,3 +93,53 @@ class UpliftForm(forms.Form):
         help_text="Multiplier-bootstrap draws for the uniform band (0: analytic only).",
     )
     anticipation = forms.IntegerField(min_value=0, max_value=6, initial=0)
+
+
+class DashboardFilterForm(forms.Form):
+    """Which campaign, region, segment, territory and period a dashboard shows.
+
+    Choices are only what the user may see; a value outside them is a form error.
+    """
+
+    campaign = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    segment = forms.ChoiceField(required=False)
+    territory = forms.ChoiceField(required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self,
+        *args: object,
+        campaigns: list[tuple[str, str]],
+        regions: list[tuple[str, str]],
+        segments: list[tuple[str, str]],
+        territories: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name, choices in (
+            ("campaign", campaigns),
+            ("region", [("", "All regions"), *regions]),
+            ("segment", [("", "All segments"), *segments]),
+            ("territory", [("", "All territories"), *territories]),
+        ):
+            choice_field = self.fields[name]
+            assert isinstance(choice_field, forms.ChoiceField)
+            choice_field.choices = choices
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The period's start is after its end.")
+        return data
+
+
+class ReviewLessonForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        label="Lessons learned",
+        help_text="What worked, what did not, and what to do differently next launch.",
+    )

@@ -1,10 +1,12 @@
-"""Measurement on the Django side: the manifest of sales imports (more with KPIs and analyses)."""
+"""Measurement on the Django side: sales imports, uplift analyses, KPI values, reviews."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from onevoice.measurement.choices import LESSON_FUNCTIONS, KpiStatus, KpiTrigger
 
 
 class SalesBatch(models.Model):
@@ -68,3 +70,70 @@ class UpliftAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"Uplift of {self.campaign} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class KpiValue(models.Model):
+    """One computed value of a KPI in a campaign's plan: when, as of which day, and
+    what it was computed from, with its status against the plan at that moment.
+
+    Values are appended, never updated, so the history is the KPI's trend.
+    """
+
+    kpi = models.ForeignKey("campaigns.KpiTarget", on_delete=models.CASCADE, related_name="values")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="kpi_values"
+    )
+    code = models.CharField(max_length=40)
+    value = models.FloatField(null=True, blank=True, help_text="Empty when the data are missing.")
+    expected = models.FloatField(
+        null=True, blank=True, help_text="Where the plan expected the KPI to be by ``as_of``."
+    )
+    status = models.CharField(max_length=10, choices=KpiStatus.choices)
+    as_of = models.DateField(help_text="The day the value describes.")
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the schedule computed it.",
+    )
+    trigger = models.CharField(max_length=10, choices=KpiTrigger.choices)
+    inputs = models.JSONField(default=dict)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "-as_of", "-computed_at", "-id"]
+        permissions = [
+            ("view_marketing_dashboard", "Open the marketing dashboard"),
+            ("view_sales_dashboard", "Open the sales manager's dashboard"),
+            ("view_territory_dashboard", "Open a territory's dashboard"),
+            ("compute_kpis", "Compute a campaign's KPI values on request"),
+            ("view_review", "Open and download post-implementation reviews"),
+        ]
+
+    def __str__(self) -> str:
+        shown = "no data" if self.value is None else f"{self.value:g}"
+        return f"{self.code} = {shown} as of {self.as_of}"
+
+
+class ReviewLesson(models.Model):
+    """What one lead (marketing or sales) learned from a campaign, for its review."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="review_lessons"
+    )
+    function = models.CharField(max_length=20, choices=LESSON_FUNCTIONS)
+    text = models.TextField(help_text="What worked, what did not, what to do next time.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["campaign", "function"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "function"], name="one_lesson_per_lead")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_function_display()} lessons of {self.campaign}"

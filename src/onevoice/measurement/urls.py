@@ -19,4 +19,13 @@ urlpatterns = [
         name="sales_quarantine",
     ),
     path("sales/batches/<str:batch_id>/rollback/", views.sales_rollback, name="sales_rollback"),
+    path("dashboards/", views.dashboard_index, name="dashboards"),
+    path("dashboards/marketing/", views.dashboard_marketing, name="dashboard_marketing"),
+    path("dashboards/sales/", views.dashboard_sales, name="dashboard_sales"),
+    path("dashboards/territory/", views.dashboard_territory, name="dashboard_territory"),
+    path("dashboards/<str:kind>/<slug:chart>.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("kpis/<slug:slug>/compute/", views.kpis_compute, name="kpis_compute"),
+    path("reviews/<slug:slug>/", views.review_page, name="review"),
+    path("reviews/<slug:slug>/review.<str:fmt>", views.review_download, name="review_file"),
+    path("reviews/<slug:slug>/produce/", views.review_produce, name="review_produce"),
 ]

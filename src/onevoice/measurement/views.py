@@ -1,26 +1,72 @@
-"""Measurement pages: sales imports (upload, mapping, preview, report, rollback)."""
+"""Measurement pages: sales imports, uplift analyses, dashboards, KPI values, reviews."""
 
 from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from onevoice.accounts.choices import Role
+from onevoice.accounts.models import User
 from onevoice.accounts.permissions import request_user, role_of, role_required
+from onevoice.accounts.selectors import teams_led_by, territories_for
 from onevoice.analytics.warehouse import ColumnMapping, SalesImportError
-from onevoice.campaigns.selectors import campaign_current
+from onevoice.campaigns.models import Campaign
+from onevoice.campaigns.selectors import campaign_current, campaign_list_for
+from onevoice.field.choices import Segment
+from onevoice.field.permissions import roles_with, signed_in
 from onevoice.measurement import sales
-from onevoice.measurement.forms import ColumnMappingForm, SalesUploadForm, UpliftForm
+from onevoice.measurement.choices import KpiTrigger
+from onevoice.measurement.dashboards import dashboard_build, dashboard_chart
+from onevoice.measurement.facts import Facts, Scope
+from onevoice.measurement.forms import (
+    ColumnMappingForm,
+    DashboardFilterForm,
+    ReviewLessonForm,
+    SalesUploadForm,
+    UpliftForm,
+)
+from onevoice.measurement.kpis import default_as_of, kpi_values_compute
 from onevoice.measurement.models import SalesBatch, UpliftAnalysis
+from onevoice.measurement.permissions import (
+    ERROR_DASHBOARD_DENIED,
+    ERROR_TERRITORY_DENIED,
+    access_dashboard,
+    access_kpi_compute,
+    access_lessons,
+    access_review,
+    can_compute_kpis,
+    can_view_dashboard,
+    can_view_review,
+    dashboard_roles,
+    lessons_function_of,
+    review_roles,
+)
 from onevoice.measurement.presentation import UPLIFT_TABLES, uplift_view
+from onevoice.measurement.review import (
+    review_build,
+    review_document,
+    review_lesson_of,
+    review_lesson_save,
+)
+from onevoice.measurement.review_files import (
+    CONTENT_TYPES,
+    FORMATS,
+    review_html,
+    review_pdf,
+    review_xlsx,
+    review_zip,
+)
 from onevoice.measurement.uplift import (
     UpliftOptions,
     uplift_analysis_compute,
@@ -202,4 +248,218 @@ def uplift_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     if records:
         writer.writerow(records[0].keys())
         writer.writerows(r.values() for r in records)
+    return response
+
+
+# --- dashboards and KPI values -------------------------------------------------------
+
+
+@dataclass
+class DashboardRequest:
+    """What a dashboard request asked for, checked against what the user may see."""
+
+    user: User
+    form: DashboardFilterForm
+    campaign: Campaign | None
+    scope: Scope | None
+
+
+def _dashboard_request(request: HttpRequest, kind: str) -> DashboardRequest:
+    user = signed_in(request)
+    if not can_view_dashboard(user=user, kind=kind):
+        raise PermissionDenied(ERROR_DASHBOARD_DENIED)
+    campaigns = list(campaign_list_for(user=user))
+    territories = list(territories_for(user=user))
+    regions = sorted({(t.region.code, t.region.name) for t in territories})
+    form = DashboardFilterForm(
+        request.GET or None,
+        campaigns=[(c.slug, c.name) for c in campaigns],
+        regions=regions,
+        segments=list(Segment.choices),
+        territories=[(t.code, str(t)) for t in territories],
+    )
+    data: dict[str, Any] = {}
+    if request.GET:
+        # A territory or region outside the user's is refused, not silently ignored.
+        if not form.is_valid() and ("territory" in form.errors or "region" in form.errors):
+            raise PermissionDenied(ERROR_TERRITORY_DENIED)
+        data = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
+    by_slug = {c.slug: c for c in campaigns}
+    current = campaign_current()
+    campaign = by_slug.get(data.get("campaign", "")) or (
+        current if current is not None and current.slug in by_slug else None
+    )
+    if campaign is None and campaigns:
+        campaign = campaigns[0]
+    if campaign is None:
+        return DashboardRequest(user, form, None, None)
+    access_dashboard(user=user, kind=kind, campaign=campaign)
+    scope = Scope(
+        campaign=campaign,
+        viewer=user,
+        start=data.get("start") or campaign.start_date,
+        end=data.get("end") or default_as_of(campaign),
+        region=data.get("region", ""),
+        segment=data.get("segment", ""),
+        territory=data.get("territory", ""),
+    )
+    form.initial = {
+        "campaign": campaign.slug,
+        "start": scope.start,
+        "end": scope.end,
+    }
+    return DashboardRequest(user, form, campaign, scope)
+
+
+DASHBOARD_TITLES = {
+    "marketing": "Marketing dashboard",
+    "sales": "Sales manager's dashboard",
+    "territory": "Territory dashboard",
+}
+
+
+def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
+    asked = _dashboard_request(request, kind)
+    dashboard = None
+    if asked.scope is not None:
+        dashboard = dashboard_build(kind, Facts(asked.scope))
+    user = asked.user
+    return render(
+        request,
+        "measurement/dashboard.html",
+        {
+            "kind": kind,
+            "title": DASHBOARD_TITLES[kind],
+            "form": asked.form,
+            "campaign": asked.campaign,
+            "scope": asked.scope,
+            "dashboard": dashboard,
+            "query": request.GET.urlencode(),
+            "can_compute": asked.campaign is not None
+            and can_compute_kpis(user=user, campaign=asked.campaign),
+            "can_review": asked.campaign is not None
+            and can_view_review(user=user, campaign=asked.campaign),
+            "others": [
+                (reverse(f"measurement:dashboard_{k}"), title)
+                for k, title in DASHBOARD_TITLES.items()
+                if k != kind and can_view_dashboard(user=user, kind=k)
+            ],
+        },
+    )
+
+
+@role_required(*dashboard_roles("marketing"))
+def dashboard_marketing(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "marketing")
+
+
+@role_required(*dashboard_roles("sales"))
+def dashboard_sales(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "sales")
+
+
+@role_required(*dashboard_roles("territory"))
+def dashboard_territory(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "territory")
+
+
+@role_required(*dashboard_roles("territory"))
+def dashboard_index(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own dashboard: reps to their territory, managers who lead a
+    team to the team's, head office to the campaign's KPIs."""
+    user = signed_in(request)
+    if not can_view_dashboard(user=user, kind="marketing"):
+        return redirect("measurement:dashboard_territory")
+    if teams_led_by(user=user).exists():
+        return redirect("measurement:dashboard_sales")
+    return redirect("measurement:dashboard_marketing")
+
+
+@role_required(*dashboard_roles("territory"))
+def dashboard_csv(request: HttpRequest, kind: str, chart: str) -> HttpResponse:
+    asked = _dashboard_request(request, kind)
+    if asked.scope is None:
+        raise Http404("There is no campaign yet.")
+    found = dashboard_chart(kind, chart, Facts(asked.scope))
+    if found is None:
+        raise Http404("No such chart.")
+    response = HttpResponse(content_type="text/csv")
+    name = f"{asked.scope.campaign.slug}-{kind}-{chart}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(found.columns)
+    for row in found.rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in found.columns])
+    return response
+
+
+@require_POST
+@role_required(*roles_with("measurement.compute_kpis"))
+def kpis_compute(request: HttpRequest, slug: str) -> HttpResponse:
+    user = signed_in(request)
+    campaign = access_kpi_compute(user=user, campaign=get_object_or_404(Campaign, slug=slug))
+    values = kpi_values_compute(campaign=campaign, user=user, trigger=KpiTrigger.REQUEST)
+    messages.success(request, f"{len(values)} KPI value(s) computed from today's data and stored.")
+    return redirect(reverse("measurement:dashboard_marketing") + f"?campaign={campaign.slug}")
+
+
+# --- post-implementation review --------------------------------------------------------
+
+
+def _review_campaign(request: HttpRequest, slug: str) -> tuple[User, Campaign]:
+    user = signed_in(request)
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("marketing_lead", "sales_lead"), slug=slug
+    )
+    return user, access_review(user=user, campaign=campaign)
+
+
+@role_required(*review_roles())
+def review_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The review on screen, the leads' lessons, and the buttons that produce the files."""
+    user, campaign = _review_campaign(request, slug)
+    function = lessons_function_of(user=user, campaign=campaign)
+    form = ReviewLessonForm(request.POST or None)
+    if request.method == "POST":
+        function = access_lessons(user=user, campaign=campaign)
+        if form.is_valid():
+            review_lesson_save(
+                campaign=campaign, function=function, user=user, text=form.cleaned_data["text"]
+            )
+            messages.success(request, "Your lessons are saved in the review.")
+            return redirect("measurement:review", slug=campaign.slug)
+    elif function is not None:
+        mine = review_lesson_of(campaign=campaign, function=function)
+        if mine is not None:
+            form = ReviewLessonForm(initial={"text": mine.text})
+    doc = review_document(campaign=campaign)
+    return render(
+        request,
+        "measurement/review.html",
+        {"doc": doc, "campaign": campaign, "form": form, "lesson_function": function},
+    )
+
+
+@role_required(*review_roles())
+def review_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """One file of the review, from the stored data (no analysis is run)."""
+    _, campaign = _review_campaign(request, slug)
+    if fmt not in FORMATS:
+        raise Http404("No such format.")
+    doc = review_document(campaign=campaign)
+    writer = {"html": review_html, "pdf": review_pdf, "xlsx": review_xlsx}[fmt]
+    response = HttpResponse(writer(doc), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{doc.file_stem}.{fmt}"'
+    return response
+
+
+@require_POST
+@role_required(*review_roles())
+def review_produce(request: HttpRequest, slug: str) -> HttpResponse:
+    """The button: HTML, PDF and workbook in one zip, running an uplift analysis first
+    when the campaign has none."""
+    user, campaign = _review_campaign(request, slug)
+    doc = review_build(campaign=campaign, user=user)
+    response = HttpResponse(review_zip(doc), content_type=CONTENT_TYPES["zip"])
+    response["Content-Disposition"] = f'attachment; filename="{doc.file_stem}.zip"'
     return response

@@ -1,0 +1,465 @@
+"""What each role's dashboard shows, computed from a :class:`~facts.Facts` scope.
+
+Marketing: the campaign's KPIs against the plan, objections heard over time, asset use
+and reach. Sales manager: the team's readiness, coverage of target clinics, customer
+trainings and sales by territory. Rep: the same for their own territory, with the
+clinics to train next. Analysts have the uplift page. Each chart is a
+:class:`~charts.Chart` whose rows download as CSV; the scope's viewer decides which
+clinics and reps count (a rep their territory, a manager their team, head office all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from onevoice.field.choices import Segment
+from onevoice.field.selectors import untrained_clinics_by_potential
+from onevoice.measurement.charts import Chart, bar_chart, line_chart, status_bar_chart
+from onevoice.measurement.facts import Facts, months_between
+from onevoice.measurement.kpis import KpiResult, KpiRow, kpi_board, kpi_history_rows, kpi_results
+
+OBJECTIONS_SHOWN = 6
+OTHER = "Other objections"
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _months(facts: Facts) -> list[dt.date]:
+    return months_between(facts.scope.start, facts.scope.end)
+
+
+def _by_month(frame: pd.DataFrame, column: str = "date") -> pd.Series:
+    return frame[column].map(_month) if not frame.empty else pd.Series(dtype=object)
+
+
+# ---------------------------------------------------------------- shared charts
+
+
+def reach_chart(facts: Facts) -> Chart:
+    """Customer trainings, vets trained and clinics trained for the first time, by month."""
+    t, att, clinics = facts.trainings, facts.attendance, facts.clinics
+    rows = []
+    first = clinics["first_trained"].dropna()
+    for month in _months(facts):
+        nxt = (month + dt.timedelta(days=32)).replace(day=1)
+        in_month = (t["date"] >= month) & (t["date"] < nxt) if not t.empty else []
+        vets = att[(att["date"] >= month) & (att["date"] < nxt)] if not att.empty else att
+        rows += [
+            {"month": month, "measure": "Customer trainings", "count": int(sum(in_month))},
+            {"month": month, "measure": "Vets trained", "count": int(vets["vet_pk"].nunique())},
+            {
+                "month": month,
+                "measure": "Clinics trained for the first time",
+                "count": int(sum((d >= month) and (d < nxt) for d in first)),
+            },
+        ]
+    return line_chart(
+        "reach",
+        "Reach: customer trainings, vets and clinics trained per month",
+        rows,
+        x="month",
+        y="count",
+        x_title="Month",
+        y_title="Count",
+        color="measure",
+        color_title=None,
+    )
+
+
+def _territory_label(facts: Facts) -> dict[int, str]:
+    c = facts.clinics
+    return {
+        int(pk): (code or "No territory") for pk, code in zip(c["pk"], c["territory"], strict=True)
+    }
+
+
+def trainings_chart(facts: Facts) -> Chart:
+    """Customer trainings per month and territory."""
+    t = facts.trainings
+    label = _territory_label(facts)
+    counts: dict[tuple[dt.date, str], int] = {}
+    for day, clinic in zip(t["date"], t["clinic_pk"], strict=True):
+        key = (_month(day), label.get(int(clinic), "No territory"))
+        counts[key] = counts.get(key, 0) + 1
+    rows = [
+        {"month": m, "territory": terr, "trainings": n} for (m, terr), n in sorted(counts.items())
+    ]
+    return bar_chart(
+        "trainings",
+        "Customer trainings per month, by territory",
+        rows,
+        x="month",
+        y="trainings",
+        x_type="temporal",
+        x_title="Month",
+        y_title="Trainings",
+        color="territory",
+        color_title="Territory",
+    )
+
+
+def coverage_rows(facts: Facts) -> list[dict[str, Any]]:
+    """Per territory: target clinics, reached in the period, trained by its end."""
+    from onevoice.measurement.kpis import reached_clinics
+
+    c = facts.clinics
+    reached = reached_clinics(facts)
+    end = facts.scope.end
+    rows = []
+    for territory, group in c.groupby("territory", sort=True):
+        targets = group[group["target"]]
+        trained = targets["first_trained"].map(lambda d: d is not None and d == d and d <= end)
+        n = len(targets)
+        rows.append(
+            {
+                "territory": territory or "No territory",
+                "name": group["territory_name"].iloc[0] or "",
+                "clinics": len(group),
+                "target_clinics": n,
+                "reached": int(targets["pk"].astype(int).isin(reached).sum()),
+                "trained": int(trained.sum()),
+                "reached_pct": round(100.0 * targets["pk"].astype(int).isin(reached).sum() / n, 1)
+                if n
+                else None,
+                "trained_pct": round(100.0 * trained.sum() / n, 1) if n else None,
+            }
+        )
+    return rows
+
+
+def coverage_chart(facts: Facts) -> Chart:
+    rows = coverage_rows(facts)
+    long = [
+        {"territory": r["territory"], "measure": measure, "pct": r[key]}
+        for r in rows
+        for measure, key in (("Reached in the period", "reached_pct"), ("Trained", "trained_pct"))
+        if r[key] is not None
+    ]
+    chart = bar_chart(
+        "coverage",
+        "Coverage of target clinics, by territory (%)",
+        long,
+        x="territory",
+        y="pct",
+        x_title="Territory",
+        y_title="% of target clinics",
+        color="measure",
+        color_title=None,
+    )
+    chart.spec["encoding"]["xOffset"] = {"field": "measure"}
+    chart.rows, chart.columns = rows, list(rows[0]) if rows else []
+    return chart
+
+
+def sales_by_month_chart(facts: Facts, *, by_territory: bool = False) -> Chart:
+    """Units of the campaign's products per month (from 12 months before the campaign)."""
+    sales = facts.sales
+    start = min(facts.pre_start, facts.scope.start)
+    rows: list[dict[str, Any]] = []
+    if not sales.empty:
+        frame = sales[(sales["month"] >= _month(start)) & (sales["month"] <= facts.scope.end)]
+        if by_territory:
+            terr = dict(zip(facts.clinics["code"], facts.clinics["territory"], strict=True))
+            frame = frame.assign(territory=frame["clinic_id"].map(terr).replace("", "No territory"))
+            grouped = frame.groupby(["month", "territory"], sort=True)["units"].sum()
+            rows = [
+                {"month": m, "territory": t, "units": float(u)} for (m, t), u in grouped.items()
+            ]
+        else:
+            grouped = frame.groupby("month", sort=True)["units"].sum()
+            rows = [{"month": m, "units": float(u)} for m, u in grouped.items()]
+    return line_chart(
+        "sales_by_month",
+        "Units sold per month" + (" by territory" if by_territory else ""),
+        rows,
+        x="month",
+        y="units",
+        x_title="Month",
+        y_title="Packs",
+        color="territory" if by_territory else None,
+        color_title="Territory",
+        rule_x=facts.scope.campaign.start_date.isoformat(),
+        caption="The dashed red line is the campaign's start.",
+    )
+
+
+def sales_growth_rows(facts: Facts, key: str) -> list[dict[str, Any]]:
+    """Per ``key`` (territory, region, segment…): packs per month before the campaign
+    (the 12 months before its start) and during it (to the scope's end), and the change."""
+    sales, clinics = facts.sales, facts.clinics
+    campaign_start = facts.scope.campaign.start_date
+    months_during = (
+        len(months_between(campaign_start, facts.scope.end))
+        if facts.scope.end >= campaign_start
+        else 0
+    )
+    mapping = dict(zip(clinics["code"], clinics[key], strict=True))
+    out = []
+    groups = sorted({str(v or "") for v in clinics[key]})
+    for group in groups:
+        codes = {c for c, v in mapping.items() if str(v or "") == group}
+        rows = sales[sales["clinic_id"].isin(codes)] if not sales.empty else sales
+        before = float(rows.loc[rows["phase"] == "before", "units"].sum()) if len(rows) else 0.0
+        during = float(rows.loc[rows["phase"] == "campaign", "units"].sum()) if len(rows) else 0.0
+        per_before = before / 12
+        per_during = during / months_during if months_during else None
+        out.append(
+            {
+                key: group or "None",
+                "clinics": len(codes),
+                "units_before_per_month": round(per_before, 2),
+                "units_during_per_month": None if per_during is None else round(per_during, 2),
+                "change_pct": None
+                if not per_before or per_during is None
+                else round(100.0 * (per_during / per_before - 1), 1),
+            }
+        )
+    return out
+
+
+def sales_by_territory_chart(facts: Facts) -> Chart:
+    rows = sales_growth_rows(facts, "territory")
+    long = [
+        {"territory": r["territory"], "phase": phase, "packs_per_month": r[col]}
+        for r in rows
+        for phase, col in (
+            ("12 months before", "units_before_per_month"),
+            ("During the campaign", "units_during_per_month"),
+        )
+        if r[col] is not None
+    ]
+    chart = bar_chart(
+        "sales_by_territory",
+        "Packs per month by territory: before and during the campaign",
+        long,
+        x="territory",
+        y="packs_per_month",
+        x_title="Territory",
+        y_title="Packs per month",
+        color="phase",
+        color_title=None,
+    )
+    chart.spec["encoding"]["xOffset"] = {"field": "phase"}
+    chart.rows, chart.columns = rows, list(rows[0]) if rows else []
+    return chart
+
+
+def readiness_rows(facts: Facts) -> list[dict[str, Any]]:
+    out = []
+    for r in facts.readiness:
+        rep = r.enrolment.rep
+        out.append(
+            {
+                "rep": rep.get_full_name() or rep.username,
+                "program": r.enrolment.program.title,
+                "team": r.enrolment.source_label,
+                "readiness_index": round(r.readiness.index, 1),
+                "modules_passed": r.modules_passed,
+                "modules": r.inputs.modules,
+                "prework_on_time": r.inputs.modules > 0
+                and r.inputs.passed_on_time >= r.inputs.modules,
+                "certified": r.certified_at is not None
+                and r.certified_at.date() <= facts.scope.end,
+                "overdue": r.overdue,
+            }
+        )
+    return sorted(out, key=lambda r: (r["program"], -r["readiness_index"], r["rep"]))
+
+
+def readiness_chart(facts: Facts) -> Chart:
+    rows = readiness_rows(facts)
+    long = [{**r, "certified": "Certified" if r["certified"] else "Not yet"} for r in rows]
+    chart = bar_chart(
+        "readiness",
+        "Readiness index of each rep (0-100)",
+        long,
+        x="rep",
+        y="readiness_index",
+        x_title="Rep",
+        y_title="Readiness index",
+        color="certified",
+        color_title=None,
+        horizontal=True,
+    )
+    chart.rows, chart.columns = rows, list(rows[0]) if rows else []
+    return chart
+
+
+# ---------------------------------------------------------------- marketing charts
+
+
+def objections_chart(facts: Facts) -> Chart:
+    """Times reps logged hearing each objection, per month (the most heard named)."""
+    heard = facts.objections_heard
+    rows: list[dict[str, Any]] = []
+    if not heard.empty:
+        totals = heard["objection"].value_counts()
+        top = sorted(totals.index, key=lambda o: (-totals[o], o))[:OBJECTIONS_SHOWN]
+        named = heard.assign(
+            month=_by_month(heard),
+            objection=heard["objection"].map(lambda o: _short(o) if o in top else OTHER),
+        )
+        grouped = named.groupby(["month", "objection"], sort=True).size()
+        rows = [
+            {"month": m, "objection": o, "times_heard": int(n)} for (m, o), n in grouped.items()
+        ]
+    return bar_chart(
+        "objections",
+        "Objections heard in the field per month",
+        rows,
+        x="month",
+        y="times_heard",
+        x_type="temporal",
+        x_title="Month",
+        y_title="Times heard",
+        color="objection",
+        color_title="Objection",
+    )
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def asset_use_chart(facts: Facts) -> Chart:
+    uses = facts.asset_uses
+    rows: list[dict[str, Any]] = []
+    if not uses.empty:
+        grouped = uses.assign(month=_by_month(uses)).groupby(["month", "asset"], sort=True).size()
+        rows = [{"month": m, "asset": a, "uses": int(n)} for (m, a), n in grouped.items()]
+    return bar_chart(
+        "asset_use",
+        "Approved sales tools used per month",
+        rows,
+        x="month",
+        y="uses",
+        x_type="temporal",
+        x_title="Month",
+        y_title="Uses",
+        color="asset",
+        color_title="Asset",
+    )
+
+
+def kpi_trend_chart(board: list[KpiRow]) -> Chart:
+    rows = [
+        {
+            "as_of": r["as_of"],
+            "kpi": r["kpi"],
+            "pct_of_target": r["pct_of_target"],
+            "status": r["status"],
+        }
+        for r in kpi_history_rows(board)
+        if r["pct_of_target"] is not None
+    ]
+    return line_chart(
+        "kpi_trend",
+        "KPIs over time, as a share of their target (%)",
+        rows,
+        x="as_of",
+        y="pct_of_target",
+        x_title="Day",
+        y_title="% of target",
+        color="kpi",
+        color_title="KPI",
+        rule_y=100,
+    )
+
+
+def kpi_status_chart(results: list[KpiResult], name: str = "kpi_status") -> Chart:
+    rows = [
+        {
+            "kpi": r.spec.name,
+            "value": r.measure.value,
+            "target": r.target.target,
+            "pct_of_target": round(100.0 * r.measure.value / r.target.target, 1)
+            if r.measure.value is not None and r.target.target
+            else 0.0,
+            "status": str(r.status),
+        }
+        for r in results
+    ]
+    return status_bar_chart(name, "KPIs against their targets", rows)
+
+
+# ---------------------------------------------------------------- dashboards
+
+
+ChartBuilder = Callable[[Facts], Chart]
+
+
+def _kpi_trend(facts: Facts) -> Chart:
+    return kpi_trend_chart(kpi_board(campaign=facts.scope.campaign))
+
+
+def _kpi_selection(facts: Facts) -> Chart:
+    return kpi_status_chart(kpi_results(facts=facts), name="kpi_selection")
+
+
+CHARTS: dict[str, dict[str, ChartBuilder]] = {
+    "marketing": {
+        "kpi_trend": _kpi_trend,
+        "kpi_selection": _kpi_selection,
+        "reach": reach_chart,
+        "objections": objections_chart,
+        "asset_use": asset_use_chart,
+    },
+    "sales": {
+        "readiness": readiness_chart,
+        "coverage": coverage_chart,
+        "trainings": trainings_chart,
+        "sales_by_territory": sales_by_territory_chart,
+        "sales_by_month": lambda f: sales_by_month_chart(f, by_territory=True),
+    },
+    "territory": {
+        "coverage": coverage_chart,
+        "trainings": trainings_chart,
+        "sales_by_month": sales_by_month_chart,
+        "readiness": readiness_chart,
+    },
+}
+
+
+@dataclass
+class Dashboard:
+    kind: str
+    facts: Facts
+    charts: list[Chart]
+    board: list[KpiRow] = field(default_factory=list)
+    selection: list[KpiResult] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)
+
+
+def dashboard_chart(kind: str, name: str, facts: Facts) -> Chart | None:
+    builder = CHARTS.get(kind, {}).get(name)
+    return builder(facts) if builder else None
+
+
+def dashboard_build(kind: str, facts: Facts) -> Dashboard:
+    """Every chart and table of one dashboard for the scope of ``facts``."""
+    charts = [builder(facts) for name, builder in CHARTS[kind].items() if name != "kpi_selection"]
+    dash = Dashboard(kind=kind, facts=facts, charts=charts)
+    if kind == "marketing":
+        dash.board = kpi_board(campaign=facts.scope.campaign)
+        dash.selection = kpi_results(facts=facts)
+        dash.charts.insert(1, kpi_status_chart(dash.selection, name="kpi_selection"))
+    else:
+        dash.tables["coverage"] = coverage_rows(facts)
+        dash.tables["readiness"] = readiness_rows(facts)
+    if kind == "territory":
+        dash.tables["next_clinics"] = untrained_clinics_by_potential(
+            territories=facts.scope.territories(), limit=10
+        )
+    return dash
+
+
+def segment_label(value: str) -> str:
+    return dict(Segment.choices).get(value, value or "None")
