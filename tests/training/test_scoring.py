@@ -157,7 +157,7 @@ def test_every_unmet_threshold_is_listed():
     r = scoring.readiness(inputs, weights=WEIGHTS, thresholds=Thresholds(vhs_tolerance=0.5))
     assert r.unmet == [
         "Pre-work: 2 of 3 module(s) not passed yet.",
-        "Quiz mastery 47% is below the 80% required.",
+        "Quiz mastery 46.7% is below the 80% required.",
         "VHS exercise: 0 of 1 measurement(s) within ±0.5 vertebra.",
         "Role-play: mean trainer score 2.4 is below 3.0.",
         "Seminar: attendance not recorded.",

@@ -19,6 +19,7 @@ from onevoice.accounts.selectors import teams_led_by, territories_for, users_by_
 from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.field import selectors as field_selectors
 from onevoice.measurement.models import SalesBatch
+from onevoice.training import selectors as training_selectors
 
 
 @dataclass
@@ -46,7 +47,10 @@ def home_page_for(*, user: User) -> HomePage:
             next_steps=["Ask an administrator to give you a role."],
         )
     page = builder(user)
-    page.todos = campaign_selectors.todo_for(user=user)
+    page.todos = [
+        *campaign_selectors.todo_for(user=user),
+        *training_selectors.todos_for(user=user),
+    ]
     return page
 
 

@@ -35,6 +35,7 @@ from onevoice.field.services import (
     vets_bulk_load,
 )
 from onevoice.measurement.sales import sales_import
+from onevoice.training.demo_program import demo_program_load
 
 DEMO_PASSWORD = "onevoice-demo"
 
@@ -192,6 +193,7 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
     )
     step("campaign")
     counts["campaigns"] = _campaign_load(launch, usernames)
+    counts["training_programs"] = demo_program_load(launch=launch, usernames=usernames)
     return counts
 
 

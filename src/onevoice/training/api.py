@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from onevoice.accounts.models import User
 from onevoice.accounts.permissions import request_user
 from onevoice.training import permissions as perms
 from onevoice.training import selectors, services
@@ -18,6 +19,12 @@ from onevoice.training.models import CustomerKit, Module, Program, QuizAttempt
 from onevoice.training.services import TrainingRuleError
 
 router = Router(tags=["training"])
+
+
+def _me(request: HttpRequest) -> User:
+    """The signed-in user itself, not the lazy proxy, so their role is looked up once."""
+    user = request_user(request)
+    return cast(User, getattr(user, "_wrapped", user))
 
 
 class ProgramOut(Schema):
@@ -164,7 +171,7 @@ def _forbidden(exc: PermissionDenied) -> HttpError:
 def _program(request: HttpRequest, program_id: int) -> Program:
     program = get_object_or_404(Program.objects.select_related("campaign"), pk=program_id)
     try:
-        return perms.access_program(user=request_user(request), program=program)
+        return perms.access_program(user=_me(request), program=program)
     except PermissionDenied as exc:
         raise _forbidden(exc) from None
 
@@ -189,7 +196,7 @@ def _program_out(p: Program) -> dict[str, Any]:
 
 @router.get("/programs", response=list[ProgramOut], summary="Training programs you may open")
 def training_program_list(request: HttpRequest) -> object:
-    return [_program_out(p) for p in selectors.program_list_for(user=request_user(request))]
+    return [_program_out(p) for p in selectors.program_list_for(user=_me(request))]
 
 
 @router.get("/programs/{program_id}", response=ProgramOut)
@@ -208,7 +215,7 @@ def training_module_list(request: HttpRequest, program_id: int) -> object:
     summary="Readiness of the reps whose results you may see",
 )
 def training_readiness(request: HttpRequest, program_id: int) -> object:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, program_id)
     rows = selectors.readiness_rows(
         program=program, enrolments=selectors.enrolments_visible(program=program, user=user)
@@ -237,7 +244,7 @@ def training_readiness(request: HttpRequest, program_id: int) -> object:
     summary="Seminar prep report and item analysis over the reps you may see",
 )
 def training_prep_report(request: HttpRequest, program_id: int) -> object:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, program_id)
     _require(perms.can_view_prep_report(user=user) and perms.can_view_dashboard(user=user))
     report = selectors.prep_report(
@@ -331,7 +338,7 @@ def _attempt_out(attempt: QuizAttempt) -> dict[str, Any]:
     summary="Start a quiz attempt (or get the one still open)",
 )
 def training_quiz_start(request: HttpRequest, module_id: int) -> object:
-    user = request_user(request)
+    user = _me(request)
     module = get_object_or_404(Module.objects.select_related("program"), pk=module_id)
     try:
         perms.access_module(user=user, module=module)
@@ -350,7 +357,7 @@ def _attempt(request: HttpRequest, attempt_id: int) -> QuizAttempt:
         QuizAttempt.objects.select_related("module__program"), pk=attempt_id
     )
     try:
-        return perms.access_attempt(user=request_user(request), attempt=attempt)
+        return perms.access_attempt(user=_me(request), attempt=attempt)
     except PermissionDenied as exc:
         raise _forbidden(exc) from None
 
@@ -366,7 +373,7 @@ def training_attempt_detail(request: HttpRequest, attempt_id: int) -> object:
     summary="Submit answers: option ids, a list of ids, a number, or [x, y]",
 )
 def training_attempt_submit(request: HttpRequest, attempt_id: int, payload: AnswersIn) -> object:
-    user = request_user(request)
+    user = _me(request)
     attempt = _attempt(request, attempt_id)
     _require(attempt.rep_id == user.pk, services.ERROR_NOT_YOUR_ATTEMPT)
     if not attempt.is_open:
@@ -384,7 +391,7 @@ def training_attempt_submit(request: HttpRequest, attempt_id: int, payload: Answ
     summary="Submit a VHS measurement of a generated (seed) or uploaded (case_id) case",
 )
 def training_vhs_submit(request: HttpRequest, program_id: int, payload: VhsIn) -> object:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, program_id)
     _require(perms.can_practise_vhs(user=user, program=program), perms.ERROR_NOT_ENROLLED)
     case = get_object_or_404(program.vhs_cases, pk=payload.case_id) if payload.case_id else None
@@ -423,7 +430,7 @@ def training_vhs_submit(request: HttpRequest, program_id: int, payload: VhsIn) -
     summary="Vets' pre- and post-test scores you may see",
 )
 def training_kit_scores(request: HttpRequest, kit_id: int) -> object:
-    user = request_user(request)
+    user = _me(request)
     kit = get_object_or_404(CustomerKit, pk=kit_id)
     try:
         perms.access_kit(user=user, kit=kit)

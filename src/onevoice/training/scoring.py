@@ -199,7 +199,7 @@ RECENT_VHS = 3  # the exercise component averages the rep's most recent measurem
 LATE_CREDIT = 0.5  # a module passed after the due date counts half for on-time pre-work
 
 UNMET_PREWORK = "Pre-work: {missing} of {total} module(s) not passed yet."
-UNMET_QUIZ = "Quiz mastery {value:.0%} is below the {threshold:.0%} required."
+UNMET_QUIZ = "Quiz mastery {value:.1%} is below the {threshold:.0%} required."
 UNMET_VHS = "VHS exercise: {passes} of {required} measurement(s) within ±{tolerance:g} vertebra."
 UNMET_ROLEPLAY_NONE = "Role-play: no trainer has scored one yet."
 UNMET_ROLEPLAY = "Role-play: mean trainer score {value:.1f} is below {threshold:.1f}."

@@ -41,7 +41,13 @@ from onevoice.training.models import (
     VhsAttempt,
     VhsCase,
 )
-from onevoice.training.permissions import invitation_scope, program_scope, results_scope
+from onevoice.training.permissions import (
+    can_run_seminar,
+    can_view_dashboard,
+    invitation_scope,
+    program_scope,
+    results_scope,
+)
 
 # ---------------------------------------------------------------- programs and modules
 
@@ -563,8 +569,13 @@ class TrainingTodo:
 
 
 def todos_for(*, user: User, today: dt.date | None = None) -> list[TrainingTodo]:
-    """A rep's unfinished pre-work in open programs, with its due date; unread reminders
-    are folded in (the to-do says the same thing)."""
+    """What training asks of the user next, for the home page.
+
+    A rep: the pre-work still to pass in open programs, with its due date. Anyone whose
+    view of results covers other reps (a manager: the team): how many of them are overdue.
+    A trainer or a manager of the cohort: the prep report of a seminar in the next three
+    weeks.
+    """
     today = today or timezone.localdate()
     todos = []
     for e in Enrolment.objects.filter(rep=user, program__status=ProgramStatus.OPEN).select_related(
@@ -574,14 +585,45 @@ def todos_for(*, user: User, today: dt.date | None = None) -> list[TrainingTodo]
         modules = quiz_module_ids(program=program)
         _, extra = readiness_inputs(program=program, rep_ids=[user.pk])
         missing = len(set(modules) - extra[user.pk]["passed_modules"])
-        url = f"/training/programs/{program.pk}/"
         if missing:
             when = "overdue since" if program.prework_due < today else "by"
             todos.append(
                 TrainingTodo(
                     f"{program.title}: finish pre-work ({missing} module(s) left) "
                     f"{when} {program.prework_due:%d %b %Y}.",
-                    url,
+                    f"/training/programs/{program.pk}/",
+                )
+            )
+    if can_view_dashboard(user=user):
+        for program in Program.objects.filter(status=ProgramStatus.OPEN, prework_due__lt=today):
+            others = list(
+                program.enrolments.filter(results_scope(user=user))
+                .exclude(rep=user)
+                .values_list("rep_id", flat=True)
+            )
+            if not others:
+                continue
+            modules = set(quiz_module_ids(program=program))
+            _, extra = readiness_inputs(program=program, rep_ids=others)
+            overdue = sum(1 for r in others if modules - extra[r]["passed_modules"])
+            if overdue:
+                todos.append(
+                    TrainingTodo(
+                        f"{program.title}: {overdue} rep(s) you follow are overdue on pre-work.",
+                        f"/training/programs/{program.pk}/readiness/",
+                    )
+                )
+    soon = timezone.now() + dt.timedelta(days=21)
+    for seminar in (
+        Seminar.objects.filter(starts_at__gte=timezone.now(), starts_at__lte=soon)
+        .select_related("program")
+        .order_by("starts_at")
+    ):
+        if can_run_seminar(user=user, seminar=seminar):
+            todos.append(
+                TrainingTodo(
+                    f"{seminar.title} on {seminar.starts_at:%d %b}: read the prep report.",
+                    f"/training/seminars/{seminar.pk}/prep/",
                 )
             )
     return todos

@@ -1188,6 +1188,29 @@ def certification_check(
     return certification
 
 
+@transaction.atomic
+def certification_check_all(
+    *, program: Program, at: dt.datetime | None = None
+) -> list[Certification]:
+    """Certify every enrolled rep of ``program`` who meets every threshold (one pass)."""
+    enrolments = list(program.enrolments.select_related("rep", "certification"))
+    rows = selectors.readiness_rows(program=program, enrolments=enrolments)
+    created = []
+    for row in rows:
+        if row.certified_at is not None or not row.readiness.ready:
+            continue
+        certification = Certification.objects.create(
+            enrolment=row.enrolment,
+            certified_at=at or timezone.now(),
+            readiness=row.readiness.as_dict(),
+        )
+        audit_record(
+            actor=None, action="training.certify", obj=row.enrolment, after=row.readiness.as_dict()
+        )
+        created.append(certification)
+    return created
+
+
 # ---------------------------------------------------------------- reminders
 
 REMINDER_SUBJECT = "Pre-work overdue: {program}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -49,6 +49,12 @@ from onevoice.training.services import KitLinkError, TrainingRuleError
 ALL = tuple(Role)
 
 
+def _me(request: HttpRequest) -> User:
+    """The signed-in user itself, not the lazy proxy, so their role is looked up once."""
+    user = request_user(request)
+    return cast(User, getattr(user, "_wrapped", user))
+
+
 def _error(
     request: HttpRequest, message: str, *, status: int = 400, back: str = ""
 ) -> HttpResponse:
@@ -62,12 +68,12 @@ def _error(
 
 def _program(request: HttpRequest, pk: int) -> Program:
     program = get_object_or_404(Program.objects.select_related("campaign"), pk=pk)
-    return perms.access_program(user=request_user(request), program=program)
+    return perms.access_program(user=_me(request), program=program)
 
 
 def _module(request: HttpRequest, pk: int) -> Module:
     module = get_object_or_404(Module.objects.select_related("program__campaign"), pk=pk)
-    return perms.access_module(user=request_user(request), module=module)
+    return perms.access_module(user=_me(request), module=module)
 
 
 def _form_error_text(form: Any) -> str:
@@ -83,7 +89,7 @@ def _form_error_text(form: Any) -> str:
 
 @role_required(*ALL)
 def program_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     return render(
         request,
         "training/program_list.html",
@@ -102,7 +108,7 @@ def _program_values(data: dict[str, Any]) -> dict[str, Any]:
 
 @role_required(*ALL)
 def program_create(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     perms.require(perms.can_manage_program(user=user))
     form = forms.ProgramCreateForm(
         request.POST or None, campaigns=campaign_selectors.campaign_list_for(user=user)
@@ -130,9 +136,10 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL)
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     modules = selectors.modules_of(program=program)
+    seminars = selectors.seminars_of(program=program, user=user)
     enrolment = selectors.enrolment_of(program=program, rep=user)
     mine = selectors.readiness_for(enrolment=enrolment) if enrolment else None
     passed = set()
@@ -146,7 +153,8 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "program": program,
             "modules": modules,
             "passed": passed,
-            "seminars": selectors.seminars_of(program=program, user=user),
+            "seminars": seminars,
+            "seminar_days": sorted({timezone.localtime(s.starts_at).date() for s in seminars}),
             "enrolment": enrolment,
             "mine": mine,
             "n_enrolled": program.enrolments.count(),
@@ -168,7 +176,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_manage_program(user=user))
     initial = {f: getattr(program, f) for f in services.PROGRAM_CHANGEABLE}
@@ -197,7 +205,7 @@ def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def program_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_manage_program(user=user))
     try:
@@ -213,7 +221,7 @@ def program_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.role_may(user, "training.add_enrolment"))
     form = forms.EnrolForm(request.POST)
@@ -241,7 +249,7 @@ def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def module_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_edit_content(user=user))
     form = forms.ModuleForm(request.POST or None, program=program)
@@ -267,7 +275,7 @@ def module_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def module_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     module = _module(request, pk)
     perms.require(perms.can_edit_content(user=user))
     initial = {f: getattr(module, f) for f in services.MODULE_FIELDS}
@@ -295,7 +303,7 @@ def module_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     module = _module(request, pk)
     program = module.program
     attempts = selectors.attempts_of(module=module, rep=user)
@@ -322,7 +330,7 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def question_bank(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     module = _module(request, pk)
     perms.require(perms.can_view_dashboard(user=user) or perms.can_edit_content(user=user))
     bank = selectors.question_bank(module=module)
@@ -347,7 +355,7 @@ def question_bank(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def question_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     module = _module(request, pk)
     perms.require(perms.can_edit_content(user=user))
     form = forms.QuestionForm(request.POST or None, request.FILES or None, program=module.program)
@@ -411,7 +419,7 @@ def _question_from_form(module: Module, user: User, data: dict[str, Any]) -> Que
 @require_POST
 @role_required(*ALL)
 def question_active(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     question = get_object_or_404(Question.objects.select_related("module__program"), pk=pk)
     perms.access_module(user=user, module=question.module)
     perms.require(perms.can_edit_content(user=user))
@@ -424,7 +432,7 @@ def question_active(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ALL)
 def question_image(request: HttpRequest, pk: int) -> FileResponse:
     question = get_object_or_404(Question.objects.select_related("module__program"), pk=pk)
-    perms.access_module(user=request_user(request), module=question.module)
+    perms.access_module(user=_me(request), module=question.module)
     if not question.image:
         raise Http404("This question has no uploaded image.")
     return FileResponse(question.image.open("rb"))
@@ -436,7 +444,7 @@ def question_image(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 @role_required(*ALL)
 def quiz_start(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     module = _module(request, pk)
     perms.require(
         perms.can_take_prework(user=user, program=module.program), perms.ERROR_NOT_ENROLLED
@@ -452,7 +460,7 @@ def _attempt(request: HttpRequest, pk: int) -> QuizAttempt:
     attempt = get_object_or_404(
         QuizAttempt.objects.select_related("module__program__campaign", "rep"), pk=pk
     )
-    return perms.access_attempt(user=request_user(request), attempt=attempt)
+    return perms.access_attempt(user=_me(request), attempt=attempt)
 
 
 def _figure(question: Question, name: str) -> str:
@@ -492,7 +500,7 @@ def _attempt_context(attempt: QuizAttempt, user: User) -> dict[str, Any]:
 
 @role_required(*ALL)
 def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     attempt = _attempt(request, pk)
     if attempt.is_open and attempt.rep_id != user.pk:
         raise PermissionDenied(services.ERROR_NOT_YOUR_ATTEMPT)
@@ -502,7 +510,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     attempt = _attempt(request, pk)
     if attempt.rep_id != user.pk:
         raise PermissionDenied(services.ERROR_NOT_YOUR_ATTEMPT)
@@ -531,7 +539,7 @@ def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def readiness_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_view_dashboard(user=user))
     enrolments = selectors.enrolments_visible(program=program, user=user)
@@ -574,7 +582,7 @@ def _readiness_csv(program: Program, rows: list[selectors.ReadinessRow]) -> Http
 
 @role_required(*ALL)
 def rep_progress(request: HttpRequest, pk: int, rep_id: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("rep", "program"), program=program, rep_id=rep_id
@@ -615,7 +623,7 @@ def _prep(
 
 @role_required(*ALL)
 def program_prep(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_view_prep_report(user=user) and perms.can_view_dashboard(user=user))
     return _prep(
@@ -628,7 +636,7 @@ def program_prep(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def seminar_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.role_may(user, "training.add_seminar"))
     form = forms.SeminarForm(request.POST or None)
@@ -670,12 +678,12 @@ def seminar_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _seminar(request: HttpRequest, pk: int) -> Seminar:
     seminar = get_object_or_404(Seminar.objects.select_related("program__campaign"), pk=pk)
-    return perms.access_seminar(user=request_user(request), seminar=seminar)
+    return perms.access_seminar(user=_me(request), seminar=seminar)
 
 
 @role_required(*ALL)
 def seminar_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     _seminar(request, pk)
     seminar = selectors.seminar_for_page(pk=pk)
     can_run = perms.can_run_seminar(user=user, seminar=seminar)
@@ -704,7 +712,7 @@ def seminar_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def seminar_attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     seminar = _seminar(request, pk)
     perms.require(perms.can_run_seminar(user=user, seminar=seminar))
     back = reverse("training:seminar", args=[pk])
@@ -725,7 +733,7 @@ def seminar_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def seminar_prep(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     seminar = _seminar(request, pk)
     perms.require(perms.can_view_seminar_prep(user=user, seminar=seminar))
     seminar = selectors.seminar_for_page(pk=pk)
@@ -737,7 +745,7 @@ def seminar_prep(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def roleplay_list(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     return render(
         request,
@@ -757,7 +765,7 @@ def roleplay_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def scenarios_build(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.role_may(user, "training.add_roleplayscenario"))
     back = reverse("training:roleplays", args=[pk])
@@ -772,7 +780,7 @@ def scenarios_build(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def roleplay_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     seminar = _seminar(request, pk)
     perms.require(perms.can_run_seminar(user=user, seminar=seminar))
     reps = User.objects.filter(training_enrolments__seats__seminar=seminar)
@@ -795,12 +803,12 @@ def roleplay_create(request: HttpRequest, pk: int) -> HttpResponse:
 def _roleplay(request: HttpRequest, pk: int) -> RolePlay:
     get_object_or_404(RolePlay, pk=pk)
     roleplay = selectors.roleplay_for_page(pk=pk)
-    return perms.access_roleplay(user=request_user(request), roleplay=roleplay)
+    return perms.access_roleplay(user=_me(request), roleplay=roleplay)
 
 
 @role_required(*ALL)
 def roleplay_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     roleplay = _roleplay(request, pk)
     as_trainer = perms.can_score_as_trainer(user=user, roleplay=roleplay)
     as_self = perms.can_self_score(user=user, roleplay=roleplay)
@@ -823,7 +831,7 @@ def roleplay_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def roleplay_score(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     roleplay = _roleplay(request, pk)
     if perms.can_score_as_trainer(user=user, roleplay=roleplay):
         kind = ScorerKind.TRAINER
@@ -851,7 +859,7 @@ def roleplay_score(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def vhs_home(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     return render(
         request,
@@ -883,7 +891,7 @@ def _measure_context(program: Program, user: User, svg: str, **extra: Any) -> di
 
 @role_required(*ALL)
 def vhs_generated(request: HttpRequest, pk: int, seed: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     if seed > schematic.MAX_SEED:
         raise Http404("No such case.")
@@ -914,12 +922,12 @@ def _uploaded_svg(case: VhsCase, overlay: str = "", attrs: str = 'data-measure="
 
 def _case(request: HttpRequest, pk: int) -> VhsCase:
     case = get_object_or_404(VhsCase.objects.select_related("program__campaign"), pk=pk)
-    return perms.access_case(user=request_user(request), case=case)
+    return perms.access_case(user=_me(request), case=case)
 
 
 @role_required(*ALL)
 def vhs_case(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     case = _case(request, pk)
     return render(
         request,
@@ -943,7 +951,7 @@ def vhs_case_image(request: HttpRequest, pk: int) -> FileResponse:
 
 @role_required(*ALL)
 def vhs_case_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_upload_case(user=user))
     form = forms.VhsCaseForm(request.POST or None, request.FILES or None)
@@ -982,7 +990,7 @@ def vhs_case_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def vhs_case_reference(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     case = _case(request, pk)
     perms.require(perms.can_upload_case(user=user))
     return render(
@@ -1003,7 +1011,7 @@ def vhs_case_reference(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def vhs_case_reference_save(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     case = _case(request, pk)
     perms.require(perms.can_upload_case(user=user))
     try:
@@ -1017,7 +1025,7 @@ def vhs_case_reference_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def vhs_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     program = _program(request, pk)
     perms.require(perms.can_practise_vhs(user=user, program=program), perms.ERROR_NOT_ENROLLED)
     back = reverse("training:vhs", args=[pk])
@@ -1041,7 +1049,7 @@ def vhs_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def vhs_attempt(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     attempt = get_object_or_404(VhsAttempt.objects.select_related("program", "case", "rep"), pk=pk)
     perms.access_vhs_attempt(user=user, attempt=attempt)
     mine = schematic.overlay_svg(attempt.points, css_class="mine")
@@ -1069,7 +1077,7 @@ def vhs_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ALL)
 def reminders(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     items = selectors.reminders_for(user=user)
     services.reminders_mark_read(user=user)
     return render(
@@ -1084,7 +1092,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL)
 def kit_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     perms.require(perms.role_may(user, "training.view_customerkit"), perms.ERROR_KIT_HIDDEN)
     return render(
         request,
@@ -1099,7 +1107,7 @@ def kit_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALL)
 def kit_create(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     perms.require(perms.can_create_kit(user=user))
     form = forms.KitForm(
         request.POST or None, campaigns=campaign_selectors.campaign_list_for(user=user)
@@ -1134,12 +1142,12 @@ def kit_create(request: HttpRequest) -> HttpResponse:
 
 def _kit(request: HttpRequest, pk: int) -> CustomerKit:
     kit = get_object_or_404(CustomerKit.objects.select_related("campaign"), pk=pk)
-    return perms.access_kit(user=request_user(request), kit=kit)
+    return perms.access_kit(user=_me(request), kit=kit)
 
 
 @role_required(*ALL)
 def kit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     _kit(request, pk)
     kit = selectors.kit_for_page(pk=pk)
     can_invite = perms.can_invite(user=user)
@@ -1168,7 +1176,7 @@ def kit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ALL)
 def kit_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request_user(request)
+    user = _me(request)
     kit = _kit(request, pk)
     perms.require(perms.can_invite(user=user))
     back = reverse("training:kit", args=[pk])
