@@ -57,6 +57,7 @@ from onevoice.analytics.warehouse.validation import (
     DETAIL_DUPLICATE_IN_FILE,
     DETAIL_DUPLICATE_STORED,
     DUPLICATE_LINE,
+    QUARANTINE_META,
     STAGED_SCHEMA,
     STORED_SCHEMA,
     ChunkValidator,
@@ -201,7 +202,7 @@ class SalesDataset:
         folder = self.root / "quarantine" / f"batch={batch_id}"
         parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
         if not parts:
-            return pd.DataFrame(columns=["_source_row", "_reason", "_detail", "_raw_line"])
+            return pd.DataFrame(columns=list(QUARANTINE_META))
         table = pa.concat_tables(pq.read_table(p) for p in parts)
         return table.sort_by("_source_row").to_pandas()
 

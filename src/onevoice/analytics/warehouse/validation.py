@@ -139,6 +139,8 @@ STAGED_SCHEMA = pa.schema(
         ("month", _DICT),
     ]
 )
+#: Columns the quarantine adds after the file's own: the row number, the reason, the
+#: explanation, and the line as read when its fields did not line up with the header.
 QUARANTINE_META = ("_source_row", "_reason", "_detail", "_raw_line")
 
 
