@@ -345,3 +345,15 @@ def test_duplicate_lines_are_quarantined_with_their_own_text(
         ("CL-001", "2025-03-03", "CT-100", 2.0),
         ("CL-002", "2025-04-03", "CT-100", 1.0),
     ]
+
+
+def test_concurrent_imports_take_turns_and_both_land(dataset, reference, write_file):
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [write_file("march.csv", MARCH), write_file("april.csv", APRIL)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda p: dataset.import_file(p, reference=reference), paths))
+
+    assert sorted(b.batch_id for b in dataset.batches()) == sorted(r.batch_id for r in reports)
+    assert len(rows(dataset)) == 5
