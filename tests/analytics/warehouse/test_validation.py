@@ -64,6 +64,11 @@ GOOD = "CL-001,2025-03-03,CT-100,2,80.00,EUR"
             "sales.csv: row 3, column 'units': units 'nan' is not a number",
         ),
         (
+            "CL-001,2025-03-03,CT-100,١٢,80.00,EUR",
+            v.NON_NUMERIC_UNITS,
+            "sales.csv: row 3, column 'units': units '١٢' is not a number",
+        ),
+        (
             "CL-001,2025-03-03,CT-100,2,eighty,EUR",
             v.NON_NUMERIC_REVENUE,
             "sales.csv: row 3, column 'net_revenue': net revenue 'eighty' is not a number",

@@ -336,7 +336,14 @@ def parse_numbers(con: duckdb.DuckDBPyConnection, raw: pa.Array, decimal: str) -
     if values is None:
         # Plain numbers first (one regex pass, one cast); the rest may carry spaces or
         # thousands separators and is read separately, a few values at a time.
-        plain = pc.match_substring_regex(raw, _PLAIN_DOT if decimal == "." else _PLAIN_COMMA)
+        # Whole numbers (most units) are recognised without a regex; the regex only runs
+        # on the rest.
+        plain = pc.ascii_is_decimal(raw)
+        others = pc.invert(plain)
+        if pc.any(others).as_py():
+            pattern = _PLAIN_DOT if decimal == "." else _PLAIN_COMMA
+            matched = pc.match_substring_regex(pc.filter(raw, others), pattern)
+            plain = pc.replace_with_mask(plain, others, matched)
         text = pc.if_else(plain, raw, pa.scalar(None, pa.string()))
         if decimal == ",":
             text = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
