@@ -247,9 +247,9 @@ def main() -> None:
             f"| {name} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {r['cpu_seconds']:.2f} | "
             f"{r['peak_mb']:,.0f} | {r['rows_stored']:,} | {r['rows_quarantined']:,} |"
         )
-    speed = ours["rows_per_s"] / base["rows_per_s"]  # type: ignore[operator]
-    cpu_ratio = base["cpu_seconds"] / ours["cpu_seconds"]  # type: ignore[operator]
-    memory = ours["peak_mb"] / base["peak_mb"]  # type: ignore[operator]
+    speed = ours["rows_per_s"] / base["rows_per_s"]
+    cpu_ratio = base["cpu_seconds"] / ours["cpu_seconds"]
+    memory = ours["peak_mb"] / base["peak_mb"]
     print(
         f"\nspeed-up {speed:.1f}x in wall time (target >= 5x), {cpu_ratio:.1f}x in CPU time; "
         f"peak memory {memory:.2f}x of baseline (target <= 0.5x)"
