@@ -61,3 +61,15 @@ def test_svg_names_its_seed_and_draws_sixteen_vertebrae():
 def test_seeds_out_of_range_are_refused():
     with pytest.raises(ValueError, match="seed must be between"):
         schematic.generate_case(-1)
+
+
+def test_the_generator_is_frozen():
+    """Stored attempts keep only the seed: a seed must keep drawing the same case.
+
+    If this fails, the generator changed and every stored generated attempt would be
+    shown on another picture: version the generator instead of editing it.
+    """
+    case = schematic.generate_case(1)
+    assert case.target_vhs == 8.7
+    assert case.carina == pytest.approx((276.843, 214.805), abs=1e-3)
+    assert case.apex == pytest.approx((302.513, 404.542), abs=1e-3)

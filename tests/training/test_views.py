@@ -415,3 +415,70 @@ def test_overdue_rep_sees_the_todo_on_home(client, org, t):
     _as(client, org, Role.SALES_REP)
     html = client.get(reverse("training:programs")).content.decode()
     assert "Finding B2 dogs: finish pre-work (2 module(s) left) by" in html
+
+
+def test_home_page_lists_training_todos(client, org, t):
+    _as(client, org, Role.SALES_REP)
+    home = client.get("/").content.decode()
+    assert "Finding B2 dogs: finish pre-work (2 module(s) left) by" in home
+    _as(client, org, Role.FIELD_VET)  # trains the North seminar, 20 days ahead
+    assert "North seminar on" in client.get("/").content.decode()
+    assert "read the prep report" in client.get("/").content.decode()
+
+
+def test_a_manager_schedules_a_seminar_for_the_team(client, org, t):
+    _as(client, org, Role.SALES_MANAGER)
+    url = reverse("training:seminar_create", args=[t.program.pk])
+    form = {
+        "title": "Online catch-up",
+        "starts_at": "2030-03-01T09:00",
+        "ends_at": "2030-03-01T12:00",
+        "online_link": "https://meet.example/catch-up",
+        "trainers": [org.users[Role.SALES_MANAGER].pk],
+        "teams": [org.team_north.pk],
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "join online" in page
+    assert "Sales rep" in page  # the North team's enrolled rep is in the cohort
+    assert "rep_south" not in page
+    bad = client.post(url, {**form, "online_link": "", "place": ""})
+    assert bad.status_code == 400
+    assert "Say where the seminar takes place" in bad.content.decode()
+
+
+def test_marketing_packages_a_customer_kit(client, org, t):
+    _as(client, org, Role.MARKETING)
+    url = reverse("training:kit_create")
+    response = client.post(
+        url,
+        {
+            "campaign": t.campaign.pk,
+            "title": "VHS for your practice",
+            "questions": [t.q_single.pk, t.q_hot.pk],
+            "modules": [t.m1.pk],
+            "include_vhs": "on",
+            "link_days": "14",
+        },
+    )
+    assert response.status_code == 302
+    assert "VHS for your practice" in client.get(reverse("training:kits")).content.decode()
+    empty = client.post(url, {"campaign": t.campaign.pk, "title": "x", "link_days": "14"})
+    assert empty.status_code == 400
+
+
+def test_the_sender_can_copy_a_valid_link_again(client, org, t):
+    w = world(org)
+    kit = services.kit_create(
+        campaign=t.campaign, user=org.users[Role.MARKETING], title="K", questions=[t.q_single]
+    )
+    services.kit_invite(kit=kit, user=t.rep, training=w.training, vets=[w.vet])
+    _as(client, org, Role.SALES_REP)
+    page = client.get(reverse("training:kit", args=[kit.pk])).content.decode()
+    link = re.search(r'value="http://testserver(/training/kit/[^"]+)" aria-label', page).group(1)
+    client.logout()
+    assert client.get(link).status_code == 200
+    _as(client, org, Role.SALES_MANAGER)  # sees the scores, not the vet's link
+    page = client.get(reverse("training:kit", args=[kit.pk])).content.decode()
+    assert 'aria-label="Personal link' not in page

@@ -893,7 +893,7 @@ def _vhs_attempt(
     """A measurement of generated case ``seed`` that is off by ``error`` vertebrae."""
     case = schematic.generate_case(seed)
     points = case.reference_points
-    marks = [tuple(p) for p in points["vertebrae"]]
+    marks = [(p[0], p[1]) for p in points["vertebrae"]]
     (cx, cy), (ax, ay) = points["long_axis"]
     length = math.dist((cx, cy), (ax, ay))
     long_v = vertebrae_for_length(length, marks).vertebrae

@@ -32,8 +32,8 @@ USER = settings.AUTH_USER_MODEL
 if TYPE_CHECKING:
     from onevoice.accounts.models import User
 
-# Readiness weights and certification thresholds a new program starts with; the
-# README of the training docs explains them (docs/training.md).
+# Readiness weights and certification thresholds a new program starts with; each program
+# may change them. What they mean: training/README.md and ``scoring.readiness``.
 DEFAULT_WEIGHTS = {"prework": 0.20, "quiz": 0.30, "exercise": 0.25, "roleplay": 0.25}
 DEFAULT_VHS_TOLERANCE = 0.5
 DEFAULT_MIN_QUIZ_MASTERY = 0.8

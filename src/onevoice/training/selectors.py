@@ -603,9 +603,9 @@ def todos_for(*, user: User, today: dt.date | None = None) -> list[TrainingTodo]
             )
             if not others:
                 continue
-            modules = set(quiz_module_ids(program=program))
+            required = set(quiz_module_ids(program=program))
             _, extra = readiness_inputs(program=program, rep_ids=others)
-            overdue = sum(1 for r in others if modules - extra[r]["passed_modules"])
+            overdue = sum(1 for r in others if required - extra[r]["passed_modules"])
             if overdue:
                 todos.append(
                     TrainingTodo(

@@ -706,7 +706,9 @@ def quiz_submit(
     questions count as wrong. Nothing is stored if any value is unreadable.
     """
     attempt = (
-        QuizAttempt.objects.select_for_update().select_related("module__program").get(pk=attempt.pk)
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("module__program")
+        .get(pk=attempt.pk)
     )
     if attempt.rep_id != rep.pk:
         raise TrainingRuleError(ERROR_NOT_YOUR_ATTEMPT)
@@ -1414,7 +1416,7 @@ def kit_test_submit(
     if test not in KitTest.values:
         raise TrainingRuleError(ERROR_KIT_TEST.format(test=test))
     invitation = (
-        KitInvitation.objects.select_for_update()
+        KitInvitation.objects.select_for_update(of=("self",))
         .select_related("kit", "training")
         .get(pk=invitation.pk)
     )

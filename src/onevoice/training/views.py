@@ -1159,13 +1159,26 @@ def kit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if field_perms.can_change_training(user=user, training=t)
         ][:15]
     issued = request.session.pop("kit_links", None)
+    invitations = list(selectors.invitations_visible(user=user, kit=kit)[:200])
+    now = timezone.now()
+    for invitation in invitations:
+        # The sender can copy a vet's link again while it is valid; tokens carry no secret
+        # beyond the invitation's nonce, so a fresh signature names the same invitation.
+        usable = invitation.revoked_at is None and invitation.expires_at > now
+        invitation.link = (  # type: ignore[attr-defined]
+            request.build_absolute_uri(
+                reverse("training:kit_public", args=[services.kit_token(invitation)])
+            )
+            if usable and invitation.issued_by_id == user.pk
+            else ""
+        )
     return render(
         request,
         "training/kit_detail.html",
         {
             "kit": kit,
             "questions": selectors.kit_questions(kit=kit),
-            "invitations": selectors.invitations_visible(user=user, kit=kit)[:200],
+            "invitations": invitations,
             "trainings": trainings,
             "can_invite": can_invite,
             "issued": issued,
