@@ -125,16 +125,26 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
 
 
 def stored_uplift(campaign: Any, estimate: float = 0.123) -> UpliftAnalysis:
-    """A finished analysis as the uplift engine stores it (only the fields KPIs read)."""
+    """A finished analysis as the uplift engine stores it (the fields KPIs and reviews
+    read; the numbers are made up, not estimated)."""
     return UpliftAnalysis.objects.create(
         campaign=campaign,
         options={},
         status="done",
         inputs={"periods": ["2024-06-01", "2025-12-01"], "sales_batches": ["b"]},
         result={
+            "naive": {"ratio": 3.1, "gap": 2.0, "selection": 1.6, "effect": 0.4},
+            "simple": {"att": 0.4, "se": 0.1, "ci_low": 0.2, "ci_high": 0.6},
+            "pretrend": {"stat": 5.0, "df": 6, "p_value": 0.54},
+            "dynamic": [
+                {"event": -1, "att": 0.01, "ci_low": -0.2, "ci_high": 0.2},
+                {"event": 0, "att": 0.3, "ci_low": 0.1, "ci_high": 0.5},
+            ],
+            "balance": [],
+            "warnings": [],
             "uplift": {
                 "relative_uplift": {"estimate": estimate, "ci_low": 0.05, "ci_high": 0.2},
                 "incremental": {"estimate": 40.0, "ci_low": 10.0, "ci_high": 70.0},
-            }
+            },
         },
     )

@@ -34,8 +34,6 @@ class HomePage:
     todos: list[Any] = field(default_factory=list)
 
 
-
-
 def home_page_for(*, user: User) -> HomePage:
     """Build the home page of ``user`` from their role and the data they may see."""
     role = role_of(user)
@@ -47,11 +45,40 @@ def home_page_for(*, user: User) -> HomePage:
             next_steps=["Ask an administrator to give you a role."],
         )
     page = builder(user)
+    page.next_steps.extend(_dashboard_steps(role))
     page.todos = [
         *campaign_selectors.todo_for(user=user),
         *training_selectors.todos_for(user=user),
     ]
     return page
+
+
+# Each role's measurement page: where its numbers stand against the plan.
+_DASHBOARDS = {
+    Role.SALES_REP: (
+        "measurement:dashboard_territory",
+        "Your territory's dashboard: coverage, customer trainings and sales, month by month.",
+    ),
+    Role.SALES_MANAGER: (
+        "measurement:dashboard_sales",
+        "Your team's dashboard: readiness, coverage, customer trainings and sales by territory.",
+    ),
+    Role.MARKETING: (
+        "measurement:dashboard_marketing",
+        "The campaign's KPIs against the plan, objections heard and asset use; the review.",
+    ),
+    Role.ANALYST: (
+        "measurement:dashboard_marketing",
+        "The campaign's KPIs, dashboards and post-implementation review.",
+    ),
+}
+
+
+def _dashboard_steps(role: Role | None) -> list[str]:
+    if role is None or role not in _DASHBOARDS:
+        return []
+    name, text = _DASHBOARDS[role]
+    return [format_html('<a href="{}" data-testid="dashboard-link">{}</a>', reverse(name), text)]
 
 
 def _rep(user: User) -> HomePage:

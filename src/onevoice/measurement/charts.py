@@ -19,11 +19,11 @@ WIDTH = 520
 HEIGHT = 220
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 STATUS_COLOURS = {
-    "achieved": "#2e7d32",
-    "on_track": "#1f77b4",
-    "at_risk": "#ef6c00",
-    "missed": "#c62828",
-    "no_data": "#9e9e9e",
+    "Achieved": "#2e7d32",
+    "On track": "#1f77b4",
+    "At risk": "#ef6c00",
+    "Missed": "#c62828",
+    "No data": "#9e9e9e",
 }
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from onevoice.field.choices import Segment
 from onevoice.field.selectors import untrained_clinics_by_potential
 from onevoice.measurement.charts import Chart, bar_chart, line_chart, status_bar_chart
+from onevoice.measurement.choices import KpiStatus
 from onevoice.measurement.facts import Facts, months_between
 from onevoice.measurement.kpis import KpiResult, KpiRow, kpi_board, kpi_history_rows, kpi_results
 
@@ -73,35 +74,27 @@ def reach_chart(facts: Facts) -> Chart:
     )
 
 
-def _territory_label(facts: Facts) -> dict[int, str]:
-    c = facts.clinics
-    return {
-        int(pk): (code or "No territory") for pk, code in zip(c["pk"], c["territory"], strict=True)
-    }
-
-
-def trainings_chart(facts: Facts) -> Chart:
-    """Customer trainings per month and territory."""
+def trainings_chart(facts: Facts, by: str = "territory") -> Chart:
+    """Customer trainings per month, by territory (or region)."""
     t = facts.trainings
-    label = _territory_label(facts)
+    c = facts.clinics
+    label = {int(pk): (code or "None") for pk, code in zip(c["pk"], c[by], strict=True)}
     counts: dict[tuple[dt.date, str], int] = {}
     for day, clinic in zip(t["date"], t["clinic_pk"], strict=True):
-        key = (_month(day), label.get(int(clinic), "No territory"))
+        key = (_month(day), label.get(int(clinic), "None"))
         counts[key] = counts.get(key, 0) + 1
-    rows = [
-        {"month": m, "territory": terr, "trainings": n} for (m, terr), n in sorted(counts.items())
-    ]
+    rows = [{"month": m, by: group, "trainings": n} for (m, group), n in sorted(counts.items())]
     return bar_chart(
         "trainings",
-        "Customer trainings per month, by territory",
+        f"Customer trainings per month, by {by}",
         rows,
         x="month",
         y="trainings",
         x_type="temporal",
         x_title="Month",
         y_title="Trainings",
-        color="territory",
-        color_title="Territory",
+        color=by,
+        color_title=by.capitalize(),
     )
 
 
@@ -383,7 +376,7 @@ def kpi_status_chart(results: list[KpiResult], name: str = "kpi_status") -> Char
             "pct_of_target": round(100.0 * r.measure.value / r.target.target, 1)
             if r.measure.value is not None and r.target.target
             else 0.0,
-            "status": str(r.status),
+            "status": KpiStatus(r.status).label,
         }
         for r in results
     ]

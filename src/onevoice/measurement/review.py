@@ -100,7 +100,9 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if isinstance(value, float):
-        return None if value != value else round(value, 4)
+        if value != value:
+            return None
+        return int(value) if value.is_integer() and abs(value) < 1e15 else round(value, 3)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -365,7 +367,7 @@ def sales_section(facts: Facts) -> Section:
             ladder_rows,
         )
     )
-    section.charts.append(dash.trainings_chart(facts))
+    section.charts.append(dash.trainings_chart(facts, by="region"))
     return section
 
 
@@ -443,9 +445,18 @@ def effect_section(facts: Facts, analysis: UpliftAnalysis | None) -> Section:
     section.tables.append(
         Table(
             "Event study",
-            f"Effect by {per}s since a clinic's first training",
-            columns,
-            _rows(dynamic, columns),
+            f"Effect by {per}s since a clinic's first training ({outcome} per clinic)",
+            [
+                f"{per.capitalize()}s since training",
+                "Effect",
+                "95% CI low",
+                "95% CI high",
+                "Band low",
+                "Band high",
+            ],
+            [[_cell(r.get(c)) for c in columns] for r in dynamic],
+            note="Before training (negative) the effects should hover around zero; the band "
+            "holds all periods at once with 95% confidence.",
         )
     )
     spec = (analysis.charts or {}).get("event_study")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -61,16 +62,25 @@ def _stamp(doc: ReviewDocument) -> dt.datetime:
 
 
 def _fixed_zip(data: bytes, day: dt.date) -> bytes:
-    """Rewrite a zip with every entry dated ``day`` (zip entries otherwise carry now)."""
+    """Rewrite a workbook with every zip entry, and its "modified" property, dated
+    ``day``: openpyxl stamps both with the time of saving."""
     out = io.BytesIO()
+    modified = f"{day.isoformat()}T12:00:00Z".encode()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    lambda m: m.group(1) + modified + m.group(2),
+                    content,
+                )
             fixed = zipfile.ZipInfo(
                 info.filename, date_time=(day.year, day.month, day.day, 12, 0, 0)
             )
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

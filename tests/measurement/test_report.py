@@ -1,0 +1,169 @@
+"""The post-implementation review: the CLI and the button give the same self-contained
+files, deterministic for the same data; the HTML parses, the PDF has pages and images,
+the workbook has its sheets; the leads write the lessons in the app."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from typer.testing import CliRunner
+
+from onevoice.accounts.choices import Role
+from onevoice.measurement.models import ReviewLesson, UpliftAnalysis
+from tests.measurement.kpi_world import kpi_world, stored_uplift
+from tests.measurement.test_uplift import launch_loaded  # noqa: F401 - fixture
+
+
+class Outline(HTMLParser):
+    """What a reader of the HTML file sees: sections, tables, inline SVGs, links out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.tables: list[str] = []
+        self.svgs = 0
+        self.external: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section":
+            self.sections.append(a.get("data-section") or "")
+        if tag == "table":
+            self.tables.append(a.get("data-table") or "")
+        if tag == "svg":
+            self.svgs += 1
+        for key in ("src", "href"):
+            value = a.get(key) or ""
+            if tag in {"script", "link", "img"} and value:
+                self.external.append(value)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def outline(html: bytes) -> Outline:
+    parser = Outline()
+    parser.feed(html.decode("utf-8"))
+    return parser
+
+
+def _run(slug: str, out: Path) -> dict[str, bytes]:
+    from onevoice.cli import app
+
+    result = CliRunner().invoke(app, ["report", slug, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return {p.suffix: p.read_bytes() for p in out.iterdir()}
+
+
+def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
+    launch_loaded,  # noqa: F811
+    tmp_path,
+):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from onevoice.campaigns.models import Campaign
+
+    campaign = Campaign.objects.get()
+    first = _run(campaign.slug, tmp_path / "one")
+    # No analysis existed: the report ran one and used it; the second run reuses it.
+    analysis = UpliftAnalysis.objects.get()
+    assert analysis.status == "done", analysis.error
+    second = _run(str(campaign.pk), tmp_path / "two")
+    assert set(first) == {".html", ".pdf", ".xlsx"}
+    assert first[".html"] == second[".html"]
+    assert first[".xlsx"] == second[".xlsx"]
+
+    page = outline(first[".html"])
+    assert page.sections == [
+        "objectives",
+        "marketing",
+        "sales",
+        "effect",
+        "breakdowns",
+        "lessons",
+        "sources",
+    ]
+    assert {"KPIs shared", "Event study", "By region", "By segment", "By rep"} <= set(page.tables)
+    assert page.svgs >= 4  # charts inline, nothing to fetch
+    assert page.external == []
+    text = " ".join(page.text)
+    result = analysis.result
+    assert f"{result['naive']['ratio']:.1f}×" in text
+    rel = result["uplift"]["relative_uplift"]
+    assert f"{100 * rel['estimate']:.1f}% ({100 * rel['ci_low']:.1f}% to" in text
+    assert "Incremental net revenue" in text
+    assert "Not written yet." in text  # no lessons yet
+
+    reader = PdfReader(io.BytesIO(first[".pdf"]))
+    assert len(reader.pages) >= 3
+    assert sum(len(p.images) for p in reader.pages) >= 4
+    assert "Did training vets lift sales?" in "".join(p.extract_text() for p in reader.pages)
+
+    book = load_workbook(io.BytesIO(first[".xlsx"]))
+    assert book.sheetnames[0] == "Summary"
+    assert {"KPIs shared", "Trainings by format", "Event study", "By rep"} <= set(book.sheetnames)
+    by_rep = book["By rep"]
+    assert by_rep["A2"].value == "Rep"
+    assert by_rep.max_row - 2 >= len(launch_loaded.reps)
+
+
+def test_report_names_a_missing_campaign(db):
+    from onevoice.cli import app
+
+    result = CliRunner().invoke(app, ["report", "no-such-campaign"])
+    assert result.exit_code == 1
+    assert "no campaign with id or slug 'no-such-campaign'" in result.output
+
+
+@pytest.fixture
+def world(org, tmp_path, settings):
+    return kpi_world(org, tmp_path, settings)
+
+
+def test_both_leads_write_lessons_that_the_review_files_carry(world, org, client):
+    campaign = world.campaign
+    stored_uplift(campaign)
+    url = reverse("measurement:review", args=[campaign.slug])
+    mkt, sales = org.users[Role.MARKETING], org.users[Role.SALES_MANAGER]
+    for lead, text in ((mkt, "Pre-work before the seminar worked."), (sales, "Train webinars.")):
+        client.force_login(lead)
+        page = client.get(url).content.decode()
+        assert 'data-testid="lessons-form"' in page
+        assert client.post(url, {"text": text}).status_code == 302
+    assert set(ReviewLesson.objects.values_list("function", "text")) == {
+        ("marketing", "Pre-work before the seminar worked."),
+        ("sales", "Train webinars."),
+    }
+    client.force_login(org.users[Role.ANALYST])
+    assert 'data-testid="lessons-form"' not in client.get(url).content.decode()
+    assert client.post(url, {"text": "Mine"}).status_code == 403
+    html = client.get(reverse("measurement:review_file", args=[campaign.slug, "html"]))
+    assert html["Content-Disposition"].endswith('.html"')
+    text = " ".join(outline(html.content).text)
+    assert "Pre-work before the seminar worked." in text
+    assert "Train webinars." in text
+    # Objectives against results carry the hand-checked KPI values of kpi_world.
+    assert "Customer trainings held" in text
+    produced = client.post(reverse("measurement:review_produce", args=[campaign.slug]))
+    assert produced.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(produced.content)).namelist()
+    assert sorted(n.rsplit(".", 1)[1] for n in names) == ["html", "pdf", "xlsx"]
+    # The stored analysis was used: the button ran none.
+    assert UpliftAnalysis.objects.count() == 1
+
+
+def test_the_review_describes_the_data_not_the_day_it_is_made(world, org, client):
+    from onevoice.measurement.review import review_document
+
+    doc = review_document(campaign=world.campaign)
+    # The last data: D's sale of 10 January 2026 (its month's end), within the campaign.
+    assert doc.as_of.isoformat() == "2026-01-31"
+    client.force_login(org.users[Role.SALES_REP])
+    assert client.get(reverse("measurement:review", args=[world.campaign.slug])).status_code == 403
