@@ -38,3 +38,14 @@ def test_anonymous_and_roleless_users_have_no_role(db, django_user_model):
 def test_superuser_is_admin(db, django_user_model):
     root = django_user_model.objects.create_superuser(username="root", password="p")
     assert role_of(root) == Role.ADMIN
+
+
+def test_role_is_looked_up_once_per_request_user(org, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.utils.functional import SimpleLazyObject
+
+    pk = org.users[Role.SALES_REP].pk
+    lazy = SimpleLazyObject(lambda: get_user_model().objects.get(pk=pk))
+    with django_assert_num_queries(2):  # the user, then its groups, once
+        for _ in range(5):
+            assert role_of(lazy) == Role.SALES_REP

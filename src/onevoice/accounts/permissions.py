@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,8 @@ ALL_ROLES: frozenset[Role] = frozenset(Role)
 ERROR_ROLE_DENIED = "Your role does not give access to this page."
 ERROR_TERRITORY_DENIED = "This territory is outside your team."
 
+_UNSET = object()
+
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
@@ -30,9 +32,11 @@ def role_of(user: Any) -> Role | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     # Pages ask several times per request; the role is cached on the user instance.
-    if "_onevoice_role" in user.__dict__:
-        cached: Role | None = user.__dict__["_onevoice_role"]
-        return cached
+    # getattr, not __dict__: request.user is a lazy proxy whose own __dict__ is not the
+    # user's, so a __dict__ look-up would never hit.
+    cached = getattr(user, "_onevoice_role", _UNSET)
+    if cached is not _UNSET:
+        return cast("Role | None", cached)
     role: Role | None = None
     if user.is_superuser:
         role = Role.ADMIN
