@@ -246,9 +246,29 @@ def uplift_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="uplift-{pk}-{table}.csv"'
     writer = csv.writer(response)
     if records:
-        writer.writerow(records[0].keys())
-        writer.writerows(r.values() for r in records)
+        # PostgreSQL's jsonb does not keep key order: put the key columns first, as stored
+        # on SQLite, so the file reads the same on both databases.
+        keys = list(records[0])
+        columns = [c for c in UPLIFT_COLUMN_ORDER if c in keys]
+        columns += [c for c in keys if c not in columns]
+        writer.writerow(columns)
+        writer.writerows([r.get(c) for c in columns] for r in records)
     return response
+
+
+UPLIFT_COLUMN_ORDER = (
+    "event",
+    "group",
+    "time",
+    "covariate",
+    "cohort",
+    "att",
+    "se",
+    "ci_low",
+    "ci_high",
+    "band_low",
+    "band_high",
+)
 
 
 # --- dashboards and KPI values -------------------------------------------------------
