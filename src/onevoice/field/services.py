@@ -1126,3 +1126,73 @@ def vet_erase(*, vet: Vet, by: User) -> Vet:
         actor=by, action="vet.erase", obj=vet, after={"erased_at": vet.erased_at.isoformat()}
     )
     return vet
+
+
+@dataclass(frozen=True)
+class LadderRow:
+    """One historical ladder move (a CRM's history, the demo); vet_code None = the clinic."""
+
+    clinic_code: str
+    vet_code: str | None
+    to_stage: str
+    moved_at: dt.datetime
+    moved_by_username: str
+    note: str = ""
+
+
+@transaction.atomic
+def ladder_bulk_load(*, rows: Iterable[LadderRow]) -> int:
+    """Replay ladder history in time order for clinics and vets that have none yet.
+
+    Each subject's current stage ends at its last move. Subjects that already have a
+    history are left alone, so loading twice changes nothing.
+    """
+    ordered = sorted(rows, key=lambda r: (r.moved_at, r.clinic_code, r.vet_code or ""))
+    clinics = {c.code: c for c in Clinic.objects.only("id", "code", "stage")}
+    vets = {v.code: v for v in Vet.objects.only("id", "code", "stage", "clinic_id")}
+    users = dict(User.objects.values_list("username", "id"))
+    moved_clinics = set(
+        LadderMove.objects.filter(vet__isnull=True).values_list("clinic_id", flat=True)
+    )
+    moved_vets = set(LadderMove.objects.exclude(vet=None).values_list("vet_id", flat=True))
+    stage_of: dict[tuple[str, str | None], str] = {}
+    moves = []
+    for r in ordered:
+        _check_choice("stage", r.to_stage, AdoptionStage)
+        if timezone.is_naive(r.moved_at):
+            raise FieldRuleError(
+                ERROR_NAIVE_DATETIME.format(field=f"Ladder move of {r.clinic_code}")
+            )
+        clinic = clinics[r.clinic_code]
+        vet = vets[r.vet_code] if r.vet_code else None
+        if (vet is None and clinic.pk in moved_clinics) or (
+            vet is not None and vet.pk in moved_vets
+        ):
+            continue
+        key = (r.clinic_code, r.vet_code)
+        current = stage_of.get(key, (vet or clinic).stage)
+        if current == r.to_stage:
+            continue
+        moves.append(
+            LadderMove(
+                clinic_id=clinic.pk,
+                vet_id=vet.pk if vet else None,
+                from_stage=current,
+                to_stage=r.to_stage,
+                moved_by_id=users[r.moved_by_username],
+                moved_at=r.moved_at,
+                note=r.note,
+            )
+        )
+        stage_of[key] = r.to_stage
+    LadderMove.objects.bulk_create(moves, batch_size=BULK_BATCH)
+    for (clinic_code, vet_code), stage in stage_of.items():
+        subject = vets[vet_code] if vet_code else clinics[clinic_code]
+        subject.stage = stage
+    Clinic.objects.bulk_update(
+        [clinics[c] for c, v in stage_of if v is None], ["stage"], batch_size=BULK_BATCH
+    )
+    Vet.objects.bulk_update(
+        [vets[v] for _, v in stage_of if v is not None], ["stage"], batch_size=BULK_BATCH
+    )
+    return len(moves)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db import transaction
 
@@ -27,10 +28,14 @@ from onevoice.analytics.simulate import SimulatedLaunch
 from onevoice.campaigns.demo_campaign import DemoPeople, demo_campaign_load
 from onevoice.campaigns.models import Campaign, Product
 from onevoice.field.services import (
+    ActivityRow,
     ClinicRow,
+    LadderRow,
     TrainingRow,
     VetRow,
+    activities_bulk_load,
     clinics_bulk_load,
+    ladder_bulk_load,
     trainings_bulk_load,
     vets_bulk_load,
 )
@@ -194,6 +199,10 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
     step("campaign")
     counts["campaigns"] = _campaign_load(launch, usernames)
     counts["training_programs"] = demo_program_load(launch=launch, usernames=usernames)
+    step("field history")
+    activities, ladder = _field_history(launch, usernames)
+    counts["activities"] = activities_bulk_load(rows=activities)
+    counts["ladder_moves"] = ladder_bulk_load(rows=ladder)
     return counts
 
 
@@ -235,3 +244,106 @@ def demo_sales_import(launch: SimulatedLaunch) -> int:
         frame.to_parquet(path, index=False)
         report = sales_import(path=path, user=None)
     return report.rows_stored
+
+
+def _field_history(
+    launch: SimulatedLaunch, usernames: dict[str, str]
+) -> tuple[list[ActivityRow], list[LadderRow]]:
+    """A year of field work consistent with the simulated trainings and sales.
+
+    Every trained clinic was visited two to five weeks before its first training and
+    called after it; high-potential clinics not trained were visited once. The ladder
+    follows: visited clinics became aware, trained ones trial, and those whose monthly
+    purchases rose after training adopters. Seeded, so the demo is the same every time.
+    """
+    rng = np.random.default_rng(launch.params.seed + 17)
+    start = pd.Timestamp(launch.params.campaign_start, tz="UTC")
+    now = pd.Timestamp.now(tz="UTC").normalize()
+    rep_of = {t.territory_id: usernames[t.rep_id] for t in launch.reps.itertuples(index=False)}
+    territory_of = launch.clinics.set_index("clinic_id")["territory_id"].to_dict()
+    vets_of = launch.vets.groupby("clinic_id")["vet_id"].apply(list).to_dict()
+    first = launch.customer_trainings.sort_values(["date", "training_id"]).drop_duplicates(
+        "clinic_id"
+    )
+    attendees = launch.training_attendance.groupby("training_id")["vet_id"].apply(list).to_dict()
+    sales = launch.sales.assign(date=pd.to_datetime(launch.sales["date"]))
+    monthly = sales.groupby(["clinic_id", "date"])["units"].sum()
+    pre_mean = (
+        monthly[monthly.index.get_level_values("date") < pd.Timestamp(launch.params.campaign_start)]
+        .groupby(level="clinic_id")
+        .mean()
+    )
+    activities: list[ActivityRow] = []
+    ladder: list[LadderRow] = []
+
+    def at(ts: pd.Timestamp) -> dt.datetime:
+        moment: dt.datetime = min(ts, now - pd.Timedelta(hours=1)).to_pydatetime()
+        return moment
+
+    trained: set[str] = set()
+    for t in first.itertuples(index=False):
+        rep = rep_of.get(territory_of.get(t.clinic_id))
+        if rep is None:
+            continue
+        trained.add(t.clinic_id)
+        day = pd.Timestamp(t.date).tz_localize("UTC") + pd.Timedelta(hours=10)
+        visit = day - pd.Timedelta(days=int(rng.integers(14, 36)))
+        met = vets_of.get(t.clinic_id, [])[:2]
+        activities.append(
+            ActivityRow(
+                f"DEMO-V-{t.clinic_id}",
+                t.clinic_id,
+                "visit",
+                at(visit),
+                rep,
+                vet_codes=met,
+                summary="Introduced stage B2 and the VHS training.",
+            )
+        )
+        call = day + pd.Timedelta(days=int(rng.integers(30, 61)))
+        if call < now:
+            activities.append(
+                ActivityRow(
+                    f"DEMO-C-{t.clinic_id}",
+                    t.clinic_id,
+                    "call",
+                    at(call),
+                    rep,
+                    summary="Follow-up after the customer training.",
+                )
+            )
+        ladder.append(LadderRow(t.clinic_id, None, "aware", at(visit), rep, "First visit"))
+        ladder.append(LadderRow(t.clinic_id, None, "trial", at(day), rep, "Vets trained"))
+        for vet in met:
+            ladder.append(LadderRow(t.clinic_id, vet, "aware", at(visit), rep, "Met at visit"))
+        for vet in attendees.get(t.training_id, []):
+            ladder.append(LadderRow(t.clinic_id, vet, "trial", at(day), rep, "Attended training"))
+        mine = monthly.loc[t.clinic_id] if t.clinic_id in monthly.index else pd.Series(dtype=float)
+        after = mine[mine.index > pd.Timestamp(t.date)].mean()
+        later = day + pd.Timedelta(days=90)
+        if later < now and after > 1.1 * float(pre_mean.get(t.clinic_id, 0.0)):
+            ladder.append(
+                LadderRow(
+                    t.clinic_id, None, "adopter", at(later), rep, "Purchases up since training"
+                )
+            )
+    potential_cut = launch.clinics["potential"].median()
+    days = max(1, (now - start).days)
+    for c in launch.clinics.itertuples(index=False):
+        rep = rep_of.get(c.territory_id)
+        if c.clinic_id in trained or rep is None or c.potential < potential_cut:
+            continue
+        visit = start + pd.Timedelta(days=int(rng.integers(0, days)), hours=11)
+        activities.append(
+            ActivityRow(
+                f"DEMO-V-{c.clinic_id}",
+                c.clinic_id,
+                "visit",
+                at(visit),
+                rep,
+                vet_codes=vets_of.get(c.clinic_id, [])[:1],
+                summary="Presented the EPIC evidence; offered a training.",
+            )
+        )
+        ladder.append(LadderRow(c.clinic_id, None, "aware", at(visit), rep, "First visit"))
+    return activities, ladder

@@ -15,7 +15,15 @@ from onevoice.measurement.demo_load import (
 )
 
 Progress = Callable[[str, int, int], None]
-LOAD_STEPS = ("organisation", "products", "clinics", "vets", "customer trainings", "campaign")
+LOAD_STEPS = (
+    "organisation",
+    "products",
+    "clinics",
+    "vets",
+    "customer trainings",
+    "campaign",
+    "field history",
+)
 
 
 @dataclass(frozen=True)
