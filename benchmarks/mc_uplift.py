@@ -88,17 +88,42 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="write a Markdown section here")
     parser.add_argument("--csv", type=Path, help="write one row per launch here")
+    parser.add_argument(
+        "--summarise",
+        type=Path,
+        nargs="+",
+        help="only summarise per-launch CSVs written by earlier (e.g. parallel) runs",
+    )
     ns = parser.parse_args()
 
     t0 = time.perf_counter()
-    rows = []
-    for k, seed in enumerate(range(ns.first_seed, ns.first_seed + ns.launches), start=1):
-        rows.append(one_launch(seed, ns.clinics))
-        if k % 10 == 0:
-            print(f"{k}/{ns.launches} launches, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    df = pd.DataFrame(rows)
-    if ns.csv:
-        df.to_csv(ns.csv, index=False)
+    failures: list[str] = []
+    if ns.summarise:
+        df = pd.concat([pd.read_csv(p) for p in ns.summarise], ignore_index=True)
+        failures = [
+            f"seed {s}: {e}"
+            for s, e in zip(df["seed"], df["error"], strict=True)
+            if isinstance(e, str)
+        ]
+        df = df[df["error"].isna()].drop(columns="error")
+        ns.launches = len(df) + len(failures)
+    else:
+        rows = []
+        for k, seed in enumerate(range(ns.first_seed, ns.first_seed + ns.launches), start=1):
+            try:
+                rows.append(one_launch(seed, ns.clinics) | {"error": None})
+            except Exception as exc:  # a failed launch is reported, not hidden
+                msg = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                failures.append(f"seed {seed}: {msg}")
+                rows.append({"seed": seed, "error": msg})
+            if ns.csv:  # written as it goes, so an interrupted run keeps what it did
+                pd.DataFrame(rows).to_csv(ns.csv, index=False)
+            if k % 10 == 0:
+                print(
+                    f"{k}/{ns.launches} launches, {time.perf_counter() - t0:.0f} s", file=sys.stderr
+                )
+        all_rows = pd.DataFrame(rows)
+        df = all_rows[all_rows["error"].isna()].drop(columns="error")
     rel_err = (df["att"] - df["truth"]) / df["truth"]
     mean_err = float((df["att"] - df["truth"]).mean() / df["truth"].mean())
     coverage = float(df["covered"].mean())
@@ -117,13 +142,13 @@ def main() -> None:
         "## Uplift engine on simulated launches (Monte Carlo)",
         "",
         f"`.venv/bin/python benchmarks/mc_uplift.py --launches {ns.launches} --clinics {ns.clinics}`"
-        f" ({time.perf_counter() - t0:.0f} s). Doubly robust, never-treated controls, covariates "
+        " (or the same split over seed ranges and summarised with `--summarise`). Doubly robust, never-treated controls, covariates "
         "= the simulator's `selection_covariates`; overall ATT = simple aggregation; truth = "
         "`true_att_overall` of each launch.",
         "",
         "| quantity | value |",
         "|---|---:|",
-        f"| launches | {len(df)} |",
+        f"| launches estimated / attempted | {len(df)} / {ns.launches} |",
         f"| mean true ATT (packs / clinic-month) | {df['truth'].mean():.4f} |",
         f"| mean estimate | {df['att'].mean():.4f} |",
         f"| mean error / mean truth | {100 * mean_err:+.2f}% |",
@@ -141,6 +166,7 @@ def main() -> None:
         f"| pre-trend test rejects at 5% | {100 * (df['pretest_p'] < 0.05).mean():.1f}% of launches |",
         "",
         *[f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items()],
+        *([""] + [f"- failed launch {f}" for f in failures] if failures else []),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
