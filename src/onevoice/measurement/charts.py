@@ -85,9 +85,10 @@ def _base(title: str, rows: list[dict[str, Any]], width: int = WIDTH) -> dict[st
 
 
 def _field(name: str, kind: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    """An encoding channel; ``title=""`` hides the axis or legend title."""
     out: dict[str, Any] = {"field": name, "type": kind, **extra}
     if title is not None:
-        out["title"] = title
+        out["title"] = title or None
     return out
 
 

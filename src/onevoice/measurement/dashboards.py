@@ -70,7 +70,7 @@ def reach_chart(facts: Facts) -> Chart:
         x_title="Month",
         y_title="Count",
         color="measure",
-        color_title=None,
+        color_title="",
     )
 
 
@@ -144,7 +144,7 @@ def coverage_chart(facts: Facts) -> Chart:
         x_title="Territory",
         y_title="% of target clinics",
         color="measure",
-        color_title=None,
+        color_title="",
     )
     chart.spec["encoding"]["xOffset"] = {"field": "measure"}
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
@@ -237,7 +237,7 @@ def sales_by_territory_chart(facts: Facts) -> Chart:
         x_title="Territory",
         y_title="Packs per month",
         color="phase",
-        color_title=None,
+        color_title="",
     )
     chart.spec["encoding"]["xOffset"] = {"field": "phase"}
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
@@ -278,7 +278,7 @@ def readiness_chart(facts: Facts) -> Chart:
         x_title="Rep",
         y_title="Readiness index",
         color="certified",
-        color_title=None,
+        color_title="",
         horizontal=True,
     )
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
