@@ -199,3 +199,22 @@ def test_warnings_are_recorded_and_reemitted(mpdta: pd.DataFrame) -> None:
         warnings.simplefilter("always")
         est = ATTgt().fit(holes, **MPDTA_COLUMNS)
     assert [str(w.message) for w in caught if w.category is DIDWarning] == est.warnings_
+
+
+def test_unsupported_input_type() -> None:
+    with pytest.raises(PanelError, match="must be a pandas DataFrame or a pyarrow Table; got list"):
+        ATTgt().fit([1, 2, 3], **SYN_COLUMNS)
+
+
+def test_datetime_cohort_too_small_is_named_as_a_date(mpdta: pd.DataFrame) -> None:
+    dated = mpdta.assign(
+        year=pd.to_datetime(mpdta["year"].astype(str) + "-01-01"),
+        **{
+            "first.treat": pd.to_datetime(
+                mpdta["first.treat"].replace(0, pd.NA).astype("Int64").astype(str) + "-01-01",
+                errors="coerce",
+            )
+        },
+    )
+    with pytest.raises(CohortTooSmallError, match="cohort '2004-01-01' has 20 unit"):
+        ATTgt(min_cohort_size=25).fit(dated, **MPDTA_COLUMNS)

@@ -187,28 +187,24 @@ class Panel:
 
 
 def to_pandas(data: Any, columns: Sequence[str]) -> pd.DataFrame:
-    """Accept a pandas DataFrame, a pyarrow Table or anything with ``to_pandas``/``to_arrow``."""
+    """Accept a pandas DataFrame, a pyarrow Table or anything with ``to_pandas``.
+
+    A pyarrow Table is converted column-selected, so unused columns cost nothing.
+    """
     if isinstance(data, pd.DataFrame):
-        present = list(data.columns)
-        frame = data
-    else:
-        try:
-            import pyarrow as pa
-        except ImportError:  # pragma: no cover - pyarrow is a dependency
-            pa = None
-        if pa is not None and isinstance(data, pa.Table):
-            present = list(data.column_names)
-            keep = [c for c in dict.fromkeys(columns) if c in present]
-            frame = data.select(keep).to_pandas()
-        elif hasattr(data, "to_pandas"):
-            frame = data.to_pandas()
-            present = list(frame.columns)
-        else:
-            raise PanelError(
-                f"the panel must be a pandas DataFrame or a pyarrow Table; got {type(data).__name__}"
-            )
-    del present
-    return frame
+        return data
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        keep = [c for c in dict.fromkeys(columns) if c in data.column_names]
+        return data.select(keep).to_pandas()
+    if hasattr(data, "to_pandas"):
+        frame = data.to_pandas()
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    raise PanelError(
+        f"the panel must be a pandas DataFrame or a pyarrow Table; got {type(data).__name__}"
+    )
 
 
 def _require(frame_columns: Sequence[str], column: str, role: str) -> None:
