@@ -124,7 +124,9 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
     )
 
 
-def stored_uplift(campaign: Any, estimate: float = 0.123) -> UpliftAnalysis:
+def stored_uplift(
+    campaign: Any, estimate: float = 0.123, ci: tuple[float, float] = (0.05, 0.2)
+) -> UpliftAnalysis:
     """A finished analysis as the uplift engine stores it (the fields KPIs and reviews
     read; the numbers are made up, not estimated)."""
     return UpliftAnalysis.objects.create(
@@ -143,7 +145,7 @@ def stored_uplift(campaign: Any, estimate: float = 0.123) -> UpliftAnalysis:
             "balance": [],
             "warnings": [],
             "uplift": {
-                "relative_uplift": {"estimate": estimate, "ci_low": 0.05, "ci_high": 0.2},
+                "relative_uplift": {"estimate": estimate, "ci_low": ci[0], "ci_high": ci[1]},
                 "incremental": {"estimate": 40.0, "ci_low": 10.0, "ci_high": 70.0},
             },
         },

@@ -4,6 +4,7 @@ the workbook has its sheets; the leads write the lessons in the app."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from html.parser import HTMLParser
@@ -86,6 +87,7 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
         "marketing",
         "sales",
         "effect",
+        "portfolio",
         "breakdowns",
         "lessons",
         "sources",
@@ -167,3 +169,86 @@ def test_the_review_describes_the_data_not_the_day_it_is_made(world, org, client
     assert doc.as_of.isoformat() == "2026-01-31"
     client.force_login(org.users[Role.SALES_REP])
     assert client.get(reverse("measurement:review", args=[world.campaign.slug])).status_code == 403
+
+
+# ---------------------------------------------------------------- across campaigns
+
+# BCG vaccine trials (Colditz et al. 1994), log relative risks: tpos, tneg, cpos, cneg.
+BCG = [
+    (4, 119, 11, 128),
+    (6, 300, 29, 274),
+    (3, 228, 11, 209),
+    (62, 13536, 248, 12619),
+    (33, 5036, 47, 5761),
+    (180, 1361, 372, 1079),
+    (8, 2537, 10, 619),
+    (505, 87886, 499, 87892),
+    (29, 7470, 45, 7232),
+    (17, 1699, 65, 1600),
+    (186, 50448, 141, 27197),
+    (5, 2493, 3, 2338),
+    (27, 16886, 29, 17825),
+]
+
+
+def test_random_effects_matches_metafor_on_the_bcg_trials():
+    import math
+
+    from onevoice.measurement.portfolio import random_effects
+
+    y = [math.log((a / (a + b)) / (c / (c + d))) for a, b, c, d in BCG]
+    se = [math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)) for a, b, c, d in BCG]
+    meta = random_effects(y, se)
+    # metafor::rma(yi, vi, data = dat.bcg, method = "DL"): -0.7141 (SE 0.1787),
+    # tau^2 0.3088, Q(df = 12) 152.2330, I^2 92.12%.
+    assert meta.pooled == pytest.approx(-0.7141, abs=1e-4)
+    assert meta.se == pytest.approx(0.1787, abs=1e-4)
+    assert meta.tau2 == pytest.approx(0.3088, abs=1e-4)
+    assert meta.q == pytest.approx(152.2330, abs=1e-3)
+    assert meta.df == 12
+    assert meta.i2 == pytest.approx(0.9212, abs=1e-4)
+    one = random_effects([0.1], [0.05])
+    assert one.pooled == pytest.approx(0.1)
+    assert (one.tau2, one.i2, one.p_heterogeneity) == (0.0, 0.0, None)
+
+
+def test_portfolio_pools_the_reviewed_campaigns(org, client):
+    from onevoice.campaigns.choices import CampaignStatus
+    from onevoice.campaigns.models import Campaign
+    from onevoice.measurement.portfolio import Z95, random_effects
+    from tests.campaigns.conftest import make_campaign
+
+    reviewed = [
+        ("Cardio A", 0.10, (0.02, 0.18)),
+        ("Cardio B", 0.20, (0.12, 0.28)),
+        ("Derm C", 0.05, (-0.05, 0.15)),
+    ]
+    for name, estimate, ci in reviewed:
+        c = make_campaign(org, name=name)
+        Campaign.objects.filter(pk=c.pk).update(status=CampaignStatus.REVIEWED)
+        stored_uplift(c, estimate=estimate, ci=ci)
+    live = make_campaign(org, name="Live one")
+    Campaign.objects.filter(pk=live.pk).update(status=CampaignStatus.LIVE)
+    stored_uplift(live, estimate=0.5, ci=(0.3, 0.7))
+    expected = random_effects(
+        [e for _, e, _ in reviewed], [(hi - lo) / (2 * Z95) for _, _, (lo, hi) in reviewed]
+    )
+    client.force_login(org.users[Role.SALES_MANAGER])
+    html = client.get(reverse("measurement:portfolio")).content.decode()
+    assert f"{100 * expected.pooled:.1f}% ({100 * expected.ci_low:.1f}% to" in html
+    assert f"I² = {100 * expected.i2:.0f}%" in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(reverse("measurement:portfolio_csv")).content.decode())
+        )
+    )
+    assert [r["campaign"] for r in rows][-1] == "Pooled (3 reviewed campaigns)"
+    assert {r["campaign"]: r["pooled"] for r in rows[:-1]} == {
+        "Cardio A": "yes",
+        "Cardio B": "yes",
+        "Derm C": "yes",
+        "Live one": "no",
+    }
+    assert float(rows[-1]["uplift_pct"]) == pytest.approx(100 * expected.pooled, abs=0.01)
+    client.force_login(org.users[Role.SALES_REP])
+    assert client.get(reverse("measurement:portfolio")).status_code == 403

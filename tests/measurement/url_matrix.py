@@ -89,6 +89,8 @@ MATRIX.update(
             "POST", 302, 403, only={MKT: 302, SM: 302, ANA: 302}, kwargs=_campaign
         ),
         "measurement:review": Entry("GET", 302, 403, only=HEAD_OFFICE, kwargs=_campaign),
+        "measurement:portfolio": Entry("GET", 302, 403, only=HEAD_OFFICE),
+        "measurement:portfolio_csv": Entry("GET", 302, 403, only=HEAD_OFFICE),
         "measurement:review_file": Entry(
             "GET",
             302,

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from onevoice.accounts.models import User
 from onevoice.accounts.services import audit_record
-from onevoice.campaigns.choices import Function
+from onevoice.campaigns.choices import CampaignStatus, Function
 from onevoice.campaigns.models import Campaign
+from onevoice.campaigns.selectors import campaign_list_for
 from onevoice.field.choices import AdoptionStage, Segment, TrainingFormat
 from onevoice.field.selectors import ladder_distribution, ladder_reached
 from onevoice.measurement import dashboards as dash
@@ -30,6 +31,7 @@ from onevoice.measurement.choices import KpiStatus
 from onevoice.measurement.facts import Facts, Scope, latest_uplift
 from onevoice.measurement.kpis import KpiResult, kpi_results
 from onevoice.measurement.models import ReviewLesson, UpliftAnalysis
+from onevoice.measurement.portfolio import Portfolio, entry_from, portfolio_build
 from onevoice.measurement.presentation import uplift_view
 
 ERROR_LESSON_EMPTY = "Write the lessons before saving them."
@@ -635,6 +637,7 @@ def review_document(
         marketing_section(facts, by_code),
         sales_section(facts),
         effect_section(facts, analysis),
+        portfolio_section(campaign),
         breakdown_section(facts),
         lessons_section(campaign),
         sources_section(facts, analysis, as_of),
@@ -692,3 +695,96 @@ def review_lesson_save(*, campaign: Campaign, function: str, user: User, text: s
         actor=user, action="review.lessons", obj=lesson, before=before, after={"text": text}
     )
     return lesson
+
+
+# ---------------------------------------------------------------- across campaigns
+
+
+def portfolio_for(*, user: User, current: Campaign | None = None) -> Portfolio:
+    """Every reviewed campaign the user may see with a finished uplift analysis, pooled;
+    ``current`` is shown beside them (and pooled only once it is reviewed)."""
+    campaigns = {
+        c.pk: c
+        for c in campaign_list_for(user=user)
+        if c.status == CampaignStatus.REVIEWED or (current is not None and c.pk == current.pk)
+    }
+    latest: dict[int, int] = {}
+    for pk, campaign_id in (
+        UpliftAnalysis.objects.filter(
+            campaign_id__in=list(campaigns), status="done", result__isnull=False
+        )
+        .order_by("campaign_id", "-created_at", "-id")
+        .values_list("pk", "campaign_id")
+    ):
+        latest.setdefault(campaign_id, pk)
+    results = {
+        row["pk"]: row
+        for row in UpliftAnalysis.objects.filter(pk__in=list(latest.values())).values(
+            "pk", "campaign_id", "result__uplift", "result__naive"
+        )
+    }
+    entries = []
+    for campaign_id, pk in latest.items():
+        c, row = campaigns[campaign_id], results[pk]
+        entry = entry_from(
+            slug=c.slug,
+            name=c.name,
+            start=c.start_date.isoformat(),
+            status=CampaignStatus(c.status).label,
+            analysis_id=pk,
+            result={"uplift": row["result__uplift"], "naive": row["result__naive"]},
+            pooled=c.status == CampaignStatus.REVIEWED,
+        )
+        if entry is not None:
+            entries.append(entry)
+    entries.sort(key=lambda e: (e.start, e.name, e.slug))
+    return portfolio_build(entries)
+
+
+def portfolio_section(campaign: Campaign) -> Section:
+    portfolio = portfolio_for(user=campaign.marketing_lead, current=campaign)
+    section = Section("portfolio", "Is this the rule? Training's uplift across campaigns")
+    meta = portfolio.meta
+    if meta is None:
+        section.paragraphs.append(
+            "No reviewed campaign has a finished uplift analysis yet, so there is nothing to "
+            "pool; this campaign's uplift is shown on its own."
+        )
+    else:
+        section.figures += portfolio.figures()
+        section.paragraphs.append(
+            "Random-effects meta-analysis (DerSimonian and Laird): campaigns may differ in their "
+            "true effect; I² is the share of the spread between them that is real rather than "
+            "noise."
+        )
+    rows = portfolio.rows()
+    columns = [
+        "campaign",
+        "start",
+        "status",
+        "uplift_pct",
+        "ci_low_pct",
+        "ci_high_pct",
+        "naive_ratio",
+        "pooled",
+    ]
+    section.tables.append(
+        Table(
+            "Portfolio",
+            "Uplift from customer training, campaign by campaign",
+            [
+                "Campaign",
+                "Start",
+                "Status",
+                "Uplift %",
+                "95% CI low %",
+                "95% CI high %",
+                "Naive ratio",
+                "Pooled",
+            ],
+            _rows(rows, columns),
+        )
+    )
+    if portfolio.entries:
+        section.charts.append(portfolio.chart())
+    return section

@@ -54,6 +54,7 @@ from onevoice.measurement.permissions import (
 )
 from onevoice.measurement.presentation import UPLIFT_TABLES, uplift_view
 from onevoice.measurement.review import (
+    portfolio_for,
     review_build,
     review_document,
     review_lesson_of,
@@ -482,4 +483,45 @@ def review_produce(request: HttpRequest, slug: str) -> HttpResponse:
     doc = review_build(campaign=campaign, user=user)
     response = HttpResponse(review_zip(doc), content_type=CONTENT_TYPES["zip"])
     response["Content-Disposition"] = f'attachment; filename="{doc.file_stem}.zip"'
+    return response
+
+
+# --- across campaigns --------------------------------------------------------------------
+
+
+@role_required(*review_roles())
+def portfolio_page(request: HttpRequest) -> HttpResponse:
+    """Every reviewed campaign's uplift from training, side by side and pooled."""
+    user = signed_in(request)
+    current = campaign_current()
+    if current is not None and not can_view_review(user=user, campaign=current):
+        current = None
+    portfolio = portfolio_for(user=user, current=current)
+    return render(
+        request,
+        "measurement/portfolio.html",
+        {
+            "portfolio": portfolio,
+            "rows": portfolio.rows(),
+            "figures": portfolio.figures(),
+            "chart": portfolio.chart() if portfolio.entries else None,
+            "kind": "portfolio",
+        },
+    )
+
+
+@role_required(*review_roles())
+def portfolio_csv(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    current = campaign_current()
+    if current is not None and not can_view_review(user=user, campaign=current):
+        current = None
+    rows = portfolio_for(user=user, current=current).rows()
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="portfolio-uplift.csv"'
+    writer = csv.writer(response)
+    columns = list(rows[0]) if rows else ["campaign", "uplift_pct", "ci_low_pct", "ci_high_pct"]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
     return response
