@@ -48,7 +48,11 @@ def dicom_bytes(
         ds.WindowCenter, ds.WindowWidth = window
     ds.PixelData = pixels.astype(np.uint16).tobytes()
     out = BytesIO()
-    ds.save_as(out, enforce_file_format=True)
+    try:
+        ds.save_as(out, enforce_file_format=True)  # pydicom 3
+    except TypeError:
+        ds.is_little_endian, ds.is_implicit_VR = True, False  # pydicom 2.4
+        ds.save_as(out, write_like_original=False)
     return out.getvalue()
 
 
