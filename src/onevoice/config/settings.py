@@ -150,6 +150,19 @@ if _flag("ONEVOICE_HTTPS"):
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h != "*"]
 
+# Outbound e-mail (pre-work reminders, customer-training kit links). Without a host,
+# messages are written to the console log instead of being lost silently.
+if os.environ.get("ONEVOICE_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["ONEVOICE_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("ONEVOICE_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("ONEVOICE_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ONEVOICE_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = not _flag("ONEVOICE_EMAIL_NO_TLS")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("ONEVOICE_EMAIL_FROM", "onevoice@localhost")
+
 API_TOKEN_DAYS = int(os.environ.get("ONEVOICE_API_TOKEN_DAYS", "90"))
 ONEVOICE_ENGINE = os.environ.get("ONEVOICE_ENGINE", "duckdb")
 # Uplift analyses take seconds to a minute: pages start them in a worker thread and poll.
