@@ -76,6 +76,26 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
     # No analysis existed: the report ran one and used it; the second run reuses it.
     analysis = UpliftAnalysis.objects.get()
     assert analysis.status == "done", analysis.error
+    # ...and added the effect by who delivered the first training.
+    analysis.refresh_from_db()
+    subgroups = analysis.result["subgroups"]
+    assert [(r["split"], r["group"]) for r in subgroups] == [
+        ("certified_rep", "Delivered by a certified rep"),
+        ("certified_rep", "Delivered by a rep not certified (yet)"),
+        ("certified_rep", "Difference"),
+        ("field_vet", "Co-delivered with a technical field vet"),
+        ("field_vet", "Delivered by the rep alone"),
+        ("field_vet", "Difference"),
+    ]
+    sides = [r for r in subgroups if r["group"] != "Difference"]
+    assert all(r["trained_clinics"] > 0 and r.get("relative") is not None for r in sides), sides
+    by_split = {
+        s: sum(r["trained_clinics"] for r in sides if r["split"] == s)
+        for s in ("certified_rep", "field_vet")
+    }
+    assert (
+        by_split["certified_rep"] == by_split["field_vet"]
+    )  # the same trained clinics, split two ways
     second = _run(str(campaign.pk), tmp_path / "two")
     assert set(first) == {".html", ".pdf", ".xlsx"}
     assert first[".html"] == second[".html"]
@@ -92,7 +112,15 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
         "lessons",
         "sources",
     ]
-    assert {"KPIs shared", "Event study", "By region", "By segment", "By rep"} <= set(page.tables)
+    assert {
+        "KPIs shared",
+        "Event study",
+        "By who delivered",
+        "Portfolio",
+        "By region",
+        "By segment",
+        "By rep",
+    } <= set(page.tables)
     assert page.svgs >= 4  # charts inline, nothing to fetch
     assert page.external == []
     text = " ".join(page.text)

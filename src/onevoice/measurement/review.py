@@ -461,6 +461,46 @@ def effect_section(facts: Facts, analysis: UpliftAnalysis | None) -> Section:
             "holds all periods at once with 95% confidence.",
         )
     )
+    subgroups = result.get("subgroups") or []
+    if subgroups:
+        section.tables.append(
+            Table(
+                "By who delivered",
+                "The effect by who delivered the clinic's first training (relative uplift)",
+                [
+                    "Split",
+                    "Group",
+                    "Trained clinics",
+                    "Uplift %",
+                    "95% CI low %",
+                    "95% CI high %",
+                    "Note",
+                ],
+                [
+                    [
+                        r["title"],
+                        r["group"],
+                        r.get("trained_clinics"),
+                        _cell(None if r.get("relative") is None else round(100 * r["relative"], 2)),
+                        _cell(
+                            None
+                            if r.get("relative_ci_low") is None
+                            else round(100 * r["relative_ci_low"], 2)
+                        ),
+                        _cell(
+                            None
+                            if r.get("relative_ci_high") is None
+                            else round(100 * r["relative_ci_high"], 2)
+                        ),
+                        r.get("error") or "",
+                    ]
+                    for r in subgroups
+                ],
+                note="Each group's trained clinics against every clinic not (yet) trained; the "
+                "difference's interval treats the groups as independent, which is conservative "
+                "since they share their controls. Certified: on or before the training's day.",
+            )
+        )
     spec = (analysis.charts or {}).get("event_study")
     if spec:
         section.charts.append(
@@ -658,12 +698,18 @@ def review_document(
 
 
 def review_build(*, campaign: Campaign, user: User | None = None) -> ReviewDocument:
-    """The review, running an uplift analysis first when the campaign has none finished."""
+    """The review, running an uplift analysis first when the campaign has none finished,
+    and the effect by who delivered the training when that analysis lacks it."""
+    from onevoice.measurement.subgroups import uplift_subgroups_store
+
     analysis = latest_uplift(campaign)
     if analysis is None:
         from onevoice.measurement.uplift import uplift_analysis_run
 
         uplift_analysis_run(campaign=campaign, user=user)
+        analysis = latest_uplift(campaign)
+    if analysis is not None:
+        uplift_subgroups_store(analysis=analysis)
     return review_document(campaign=campaign)
 
 
