@@ -132,6 +132,14 @@ def test_marketing_sees_objections_asset_use_and_filtered_kpis(world, org, clien
     )
     assert cell is not None
     assert cell.group(1) == "1"  # only Dogwood's training is in the South
+    reach = csv_rows(chart_csv(client, mkt, "marketing", "reach", end="2025-12-31"))
+    october = {r["measure"]: r["count"] for r in reach if r["month"] == "2025-10-01"}
+    # The webinar at Cedar: one training, c1 and b1 trained, Cedar and Birch trained first.
+    assert october == {
+        "Customer trainings": "1",
+        "Vets trained": "2",
+        "Clinics trained for the first time": "2",
+    }
     heard = csv_rows(chart_csv(client, mkt, "marketing", "objections", end="2025-12-31"))
     assert heard == [
         {"month": "2025-11-01", "objection": "Too dear for a healthy dog.", "times_heard": "1"}

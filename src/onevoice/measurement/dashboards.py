@@ -44,21 +44,29 @@ def _by_month(frame: pd.DataFrame, column: str = "date") -> pd.Series:
 
 
 def reach_chart(facts: Facts) -> Chart:
-    """Customer trainings, vets trained and clinics trained for the first time, by month."""
+    """Customer trainings, vets and clinics trained for the first time, by month."""
     t, att, clinics = facts.trainings, facts.attendance, facts.clinics
-    rows = []
+    trainings = t["date"].map(_month).value_counts() if len(t) else {}
+    vets = (
+        att.assign(month=att["date"].map(_month)).groupby("month")["vet_pk"].nunique()
+        if len(att)
+        else {}
+    )
     first = clinics["first_trained"].dropna()
+    firsts = first.map(_month).value_counts() if len(first) else {}
+    rows = []
     for month in _months(facts):
-        nxt = (month + dt.timedelta(days=32)).replace(day=1)
-        in_month = (t["date"] >= month) & (t["date"] < nxt) if not t.empty else []
-        vets = att[(att["date"] >= month) & (att["date"] < nxt)] if not att.empty else att
         rows += [
-            {"month": month, "measure": "Customer trainings", "count": int(sum(in_month))},
-            {"month": month, "measure": "Vets trained", "count": int(vets["vet_pk"].nunique())},
+            {
+                "month": month,
+                "measure": "Customer trainings",
+                "count": int(trainings.get(month, 0)),
+            },
+            {"month": month, "measure": "Vets trained", "count": int(vets.get(month, 0))},
             {
                 "month": month,
                 "measure": "Clinics trained for the first time",
-                "count": int(sum((d >= month) and (d < nxt) for d in first)),
+                "count": int(firsts.get(month, 0)),
             },
         ]
     return line_chart(
