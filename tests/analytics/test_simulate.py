@@ -358,7 +358,9 @@ def test_selection_trains_bigger_and_faster_growing_clinics_earlier(
 
 def test_without_selection_the_naive_gap_disappears() -> None:
     launch = simulate_launch(SimulationParams(seed=5, selection_strength=0.0))
-    assert launch.naive_ratio < 1 + 2 * launch.true_relative_uplift
+    # What is left is the true effect plus noise from which big clinics got trained.
+    assert launch.naive_ratio < 1.5
+    assert launch.naive_ratio == pytest.approx(1 + launch.true_relative_uplift, abs=0.2)
     clinics = launch.clinics.merge(launch.treatment, on="clinic_id")
     trained = clinics["first_trained"].notna()
     ratio = clinics.loc[trained, "potential"].mean() / clinics.loc[~trained, "potential"].mean()

@@ -17,9 +17,9 @@ Design of the causal structure (what an estimator must cope with):
 1. Untreated sales (``demand``): a clinic-specific level (unobserved,
    additive, so it cancels in differences) plus a mild common seasonality and
    growth. Changes over time are linear in *observed* covariates: a market
-   trend and seasonality per vet (``n_vets``) plus segment- and
-   region-specific growth (larger independents, corporate groups, referral
-   centres and the later regions grow faster).
+   trend and seasonality per vet (``n_vets``) plus tier-, segment- and
+   region-specific growth (high-potential tiers, larger independents,
+   corporate groups, referral centres and the later regions grow faster).
 2. Selection (``rollout``): the month of a clinic's first customer training
    is a multinomial logit (never-trained as base) in a linear index of
    observed categorical covariates: the A-D targeting tier (by potential),

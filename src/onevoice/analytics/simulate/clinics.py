@@ -182,7 +182,7 @@ def _build_vets(
     rng: np.random.Generator, clinic_ids: pd.Series, segment: np.ndarray, n_vets: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     vet_clinic = np.repeat(np.arange(n_vets.size), n_vets)
-    vet_first_index = np.concatenate(([0], np.cumsum(n_vets)[:-1]))
+    vet_first_index = np.cumsum(n_vets) - n_vets
     position = np.arange(vet_clinic.size) - vet_first_index[vet_clinic]
     vet_segment = segment[vet_clinic]
     independent = vet_segment <= 1

@@ -4,17 +4,19 @@ Expected packs per clinic ``i`` and month ``t`` (``t = 0`` is the first month
 of the window) without training::
 
     mu0[i, t] = level[i] + n_vets[i] * season[t] + growth[i] * t
-    growth[i] = market_growth * n_vets[i] + SEGMENT_GROWTH[segment[i]]
-                + region_growth[region[i]]
+    growth[i] = market_growth * n_vets[i] + TIER_GROWTH[tier[i]]
+                + SEGMENT_GROWTH[segment[i]] + region_growth[region[i]]
 
 ``level`` is clinic-specific and unobserved, but additive: it cancels in any
 before/after difference. Everything that makes clinics' sales *change*
 differently over time (``growth`` and the seasonal term) is linear in the
-observed covariates ``n_vets``, segment and region: the market trend and the
-seasons are felt per vet (each vet auscultates, finds murmurs, orders
-radiographs), the rest per segment and region. That is what makes parallel
-trends hold conditionally on covariates, with an outcome model that is
-linear in covariates that are not heavy-tailed.
+observed covariates ``n_vets`` and tier, segment and region dummies: the
+market trend and the seasons are felt per vet (each vet auscultates, finds
+murmurs, orders radiographs), the rest per tier, segment and region. That is
+what makes parallel trends hold conditionally on covariates, with an outcome
+model that is linear in covariates that are not heavy-tailed. High-potential
+tiers grow fastest, so unconditionally they do *not* share the trend of the
+small practices.
 
 The true effect of a customer training in month ``g`` is, ``k = t - g >= 0``
 months later::
@@ -36,6 +38,9 @@ from onevoice.analytics.simulate.params import SimulationParams
 # corporate groups roll out cardiac screening protocols, referral centres
 # take more cardiac referrals as awareness grows.
 SEGMENT_GROWTH = np.array([0.0, 0.05, 0.08, 0.15])
+# Extra packs/month gained each month by targeting tier D, C, B, A: the
+# high-potential practices were already adopting preclinical (B2) treatment.
+TIER_GROWTH = np.array([0.0, 0.03, 0.10, 0.25])
 # Regional growth spreads linearly from 0 (first region) to this (last region).
 REGION_GROWTH_MAX = 0.03
 # Vets auscultate most in spring (booster season), so murmurs get found then.
@@ -52,7 +57,11 @@ def region_growth(n_regions: int) -> np.ndarray:
 
 
 def clinic_growth(
-    params: SimulationParams, n_vets: np.ndarray, segment: np.ndarray, region: np.ndarray
+    params: SimulationParams,
+    n_vets: np.ndarray,
+    tier: np.ndarray,
+    segment: np.ndarray,
+    region: np.ndarray,
 ) -> np.ndarray:
     """Return each clinic's expected untreated growth in packs/month per month.
 
@@ -60,16 +69,17 @@ def clinic_growth(
     ----------
     params : SimulationParams
         ``market_growth`` and ``n_regions`` are used.
-    n_vets, segment, region : numpy.ndarray
-        Per-clinic vet count, segment index and region index.
+    n_vets, tier, segment, region : numpy.ndarray
+        Per-clinic vet count, tier index, segment index and region index.
 
     Returns
     -------
     numpy.ndarray
-        Growth per clinic; linear in ``n_vets`` and segment/region dummies.
+        Growth per clinic; linear in ``n_vets`` and tier/segment/region dummies.
     """
     return (
         params.market_growth * n_vets
+        + TIER_GROWTH[tier]
         + SEGMENT_GROWTH[segment]
         + region_growth(params.n_regions)[region]
     )

@@ -160,7 +160,9 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
     month_of_year = month_starts.month.to_numpy()
     n_months, months_pre = params.n_months, params.months_pre
 
-    growth = demand.clinic_growth(params, clinics.n_vets, clinics.segment, clinics.region)
+    growth = demand.clinic_growth(
+        params, clinics.n_vets, clinics.tier, clinics.segment, clinics.region
+    )
     untreated = demand.untreated_mean(
         params, clinics.untreated_level, clinics.n_vets, growth, month_of_year
     )
@@ -235,9 +237,7 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
 
     post = truth.post_treatment_mask(first_month, months_pre, n_months)
     true_effect = truth.true_effect_frame(effect, first_month, months_pre, month_starts)
-    treated_cells = int(post.sum())
-    true_att = float(effect[post].sum() / treated_cells) if treated_cells else float("nan")
-    untreated_post = float(untreated[post].sum()) if treated_cells else float("nan")
+    true_att, true_relative_uplift = truth.overall_effect(effect, untreated, post)
     clinic_months = pd.DataFrame(
         {
             "clinic_id": clinics.clinic_ids.repeat(n_months).reset_index(drop=True),
@@ -265,9 +265,7 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
         rep_certification=rep_certification,
         true_effect=true_effect,
         true_att_overall=true_att,
-        true_relative_uplift=float(effect[post].sum() / untreated_post)
-        if treated_cells
-        else float("nan"),
+        true_relative_uplift=true_relative_uplift,
         true_effect_by_segment=truth.true_by_segment(effect, untreated, post, clinics.segment),
         naive_ratio=truth.naive_ratio(units, post, first_month, months_pre),
         clinic_months=clinic_months,
@@ -281,7 +279,7 @@ def selection_covariates(clinics: pd.DataFrame) -> pd.DataFrame:
     Training timing depends on clinics only through tier, segment and region
     (the propensity of every cohort against never-trained clinics is exactly
     logistic-linear in their dummies), and untreated sales trends are exactly
-    linear in ``n_vets`` and the segment and region dummies. A doubly robust
+    linear in ``n_vets`` and the tier, segment and region dummies. A doubly robust
     Callaway-Sant'Anna estimator with never-treated controls and these
     covariates is therefore correctly specified on both sides.
 

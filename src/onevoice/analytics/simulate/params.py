@@ -84,7 +84,8 @@ class SimulationParams:
         Months of sales before and from the campaign start (``months_post`` >= 2:
         customer trainings start in the second campaign month).
     campaign_start : datetime.date
-        First day of the first campaign month. Trainings happen on or after it.
+        First day of the first campaign month. Customer trainings start in the
+        second campaign month.
     share_never_trained : float
         Expected share of clinics that get no customer training in the window.
     effect_by_segment : tuple of float
@@ -118,7 +119,7 @@ class SimulationParams:
     # Independents lack echocardiography, so learning radiographic VHS/VLAS
     # staging changes what they do most; referral hospitals already stage B2
     # dogs by echo, so training them adds least.
-    effect_by_segment: tuple[float, ...] = (0.11, 0.10, 0.075, 0.04)
+    effect_by_segment: tuple[float, ...] = (0.13, 0.12, 0.09, 0.05)
     effect_ramp_months: float = 3.0
     selection_strength: float = 1.0
     market_growth: float = 0.015

@@ -74,6 +74,35 @@ def post_treatment_mask(first_month: np.ndarray, months_pre: int, n_months: int)
     return np.arange(n_months)[None, :] >= start[:, None]
 
 
+def overall_effect(
+    effect: np.ndarray, untreated: np.ndarray, post: np.ndarray
+) -> tuple[float, float]:
+    """Return the true overall ATT and relative uplift.
+
+    Averaging the expected effect over all treated clinic-months is the same
+    as Callaway-Sant'Anna's "simple" aggregation of the true ATT(g, t): the
+    mean of the post-treatment cells weighted by cohort size.
+
+    Parameters
+    ----------
+    effect, untreated : numpy.ndarray
+        Expected effect and expected untreated packs, ``(n_clinics, n_months)``.
+    post : numpy.ndarray
+        Mask of treated clinic-months (:func:`post_treatment_mask`).
+
+    Returns
+    -------
+    tuple of float
+        ``(att, relative_uplift)``: packs per treated clinic-month, and that
+        divided by the mean expected untreated packs of the same clinic-months.
+        Both NaN when no clinic was trained.
+    """
+    if not post.any():
+        return float("nan"), float("nan")
+    effect_sum = float(effect[post].sum())
+    return effect_sum / int(post.sum()), effect_sum / float(untreated[post].sum())
+
+
 def true_by_segment(
     effect: np.ndarray, untreated: np.ndarray, post: np.ndarray, segment: np.ndarray
 ) -> pd.DataFrame:
