@@ -178,8 +178,9 @@ def test_scheduled_command_computes_live_campaigns_and_backfills(world, capsys):
     assert "customer_trainings_held = 3 (On track)" in out
     # June..December month ends, then the day itself; the uplift has no past values.
     assert KpiValue.objects.filter(code="vets_trained").count() == 8
-    # A past day: the uplift KPI has only today's value, so none is stored.
+    # A past day: the uplift and pre-work KPIs have only today's value; none is stored.
     assert KpiValue.objects.filter(code="causal_uplift").count() == 0
+    assert KpiValue.objects.filter(code="prework_completed").count() == 0
     with pytest.raises(CommandError, match="no campaign with id or slug 'nope'"):
         call_command("kpis_compute", "--campaign", "nope")
 
@@ -192,3 +193,17 @@ def test_marketing_computes_on_request_from_the_board(world, org, client):
     assert KpiValue.objects.filter(campaign=world.campaign, trigger="request").count() == 8
     client.force_login(org.users[Role.SALES_REP])
     assert client.post(url).status_code == 403
+
+
+def test_a_kpi_of_today_only_says_so_for_a_past_day(world, org):
+    stored_uplift(world.campaign, estimate=0.2)
+    scope = Scope(
+        campaign=world.campaign,
+        viewer=org.users[Role.MARKETING],
+        start=world.campaign.start_date,
+        end=END_2025,
+    )
+    measure = kpis.kpi_measure("causal_uplift", Facts(scope))
+    assert measure.value == 20.0
+    assert measure.note == kpis.NOTE_NOT_HISTORICAL
+    assert kpis.kpi_measure("vets_trained", Facts(scope)).note == ""

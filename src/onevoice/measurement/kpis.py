@@ -48,7 +48,7 @@ NOTE_NO_SALES = "No sales are stored yet: import the distributor files."
 NOTE_NO_PROGRAM = "No rep is enrolled in a training program of this campaign yet."
 NOTE_NO_UPLIFT = "No uplift analysis of this campaign has finished yet."
 NOTE_NOT_SPLIT = "Computed for the whole campaign only; it cannot be split by region or segment."
-NOTE_NOT_HISTORICAL = "Only today's value can be computed; past values come from stored runs."
+NOTE_NOT_HISTORICAL = "Today's value: this KPI cannot be recomputed for a past day."
 NOTE_NO_FUNCTION = "No computation is defined for this KPI."
 
 
@@ -123,7 +123,9 @@ def reps_certified(facts: Facts) -> KpiMeasure:
     )
 
 
-@kpi("prework_completed", cumulative=False)
+# Pre-work passes are read as they stand today (the readiness rows carry no pass dates),
+# so past days are not recomputed: the trend comes from stored runs.
+@kpi("prework_completed", cumulative=False, historical=False)
 def prework_completed(facts: Facts) -> KpiMeasure:
     """Share of enrolled reps who passed every pre-work module before its deadline."""
     rows = facts.readiness
@@ -311,6 +313,8 @@ def kpi_measure(code: str, facts: Facts) -> KpiMeasure:
     if facts.scope.filtered and not definition.splits:
         return KpiMeasure(None, {}, NOTE_NOT_SPLIT)
     measure = definition.compute(facts)
+    if not definition.historical and facts.scope.end < default_as_of(facts.scope.campaign):
+        measure = KpiMeasure(measure.value, measure.inputs, measure.note or NOTE_NOT_HISTORICAL)
     return KpiMeasure(
         measure.value, {**measure.inputs, "scope": facts.scope.describe()}, measure.note
     )
