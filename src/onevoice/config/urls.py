@@ -15,5 +15,7 @@ urlpatterns = [
     path("clinical/", include("onevoice.clinical.urls")),
     path("measurement/", include("onevoice.measurement.urls")),
     path("api/", api.urls),
+    # The admin site's own login form would not count failures: one throttled form for all.
+    path("admin/login/", account_views.ThrottledLoginView.as_view()),
     path("admin/", admin.site.urls),
 ]
