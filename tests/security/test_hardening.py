@@ -254,3 +254,26 @@ def test_deploy_check_would_catch_plain_http_settings(tmp_path):
     report = out.stdout + out.stderr
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in report, warning
+
+
+# --------------------------------------------------------------------------- log-in forms
+
+
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_password_guessing_is_throttled_on_every_login_form(client, org, login_url):
+    """Six wrong passwords for the administrator on one login form: the right password
+    is then refused for a while, on that form and on the others."""
+    admin = org.users[Role.ADMIN]
+    for i in range(6):
+        client.post(login_url, {"username": admin.username, "password": f"guess-{i}"})
+    for url in ("/accounts/login/", "/admin/login/"):
+        client.post(url, {"username": admin.username, "password": org.password})
+        assert "_auth_user_id" not in client.session, f"logged in through {url} after guessing"
+
+
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_each_login_form_logs_in_with_the_right_password(client, org, login_url):
+    """The other half of the throttle test: without guesses, the same post logs in."""
+    admin = org.users[Role.ADMIN]
+    client.post(login_url, {"username": admin.username, "password": org.password})
+    assert client.session.get("_auth_user_id") == str(admin.pk)
