@@ -104,7 +104,8 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float):
         if value != value:
             return None
-        return int(value) if value.is_integer() and abs(value) < 1e15 else round(value, 3)
+        # + 0.0 turns a rounded -0.0 into 0.0
+        return int(value) if value.is_integer() and abs(value) < 1e15 else round(value, 3) + 0.0
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
