@@ -26,6 +26,7 @@ from onevoice.accounts.throttle import (
     login_success_record,
     login_throttled_for,
 )
+from onevoice.exports import safe_row
 
 ALL = tuple(Role)
 
@@ -137,16 +138,18 @@ def _audit_csv(events: Any) -> StreamingHttpResponse:
         yield writer.writerow(header)
         for e in events.iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    e.at.isoformat(),
-                    e.actor.username if e.actor else "",
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    e.object_repr,
-                    json.dumps(e.before, default=str),
-                    json.dumps(e.after, default=str),
-                ]
+                safe_row(
+                    [
+                        e.at.isoformat(),
+                        e.actor.username if e.actor else "",
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        e.object_repr,
+                        json.dumps(e.before, default=str),
+                        json.dumps(e.after, default=str),
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from onevoice.accounts.models import Territory, User
 from onevoice.accounts.permissions import access_territory, role_required
 from onevoice.accounts.selectors import territories_for
+from onevoice.exports import spreadsheet_safe
 from onevoice.field import crm_import as crm
 from onevoice.field import forms, selectors, services
 from onevoice.field.choices import (
@@ -716,7 +717,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=["file", "row", "column", "value", "reason"])
     writer.writeheader()
-    writer.writerows(problems)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in p.items()} for p in problems)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{crm_import.pk}-refused.csv"'
     return response

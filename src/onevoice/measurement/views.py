@@ -23,6 +23,7 @@ from onevoice.accounts.selectors import teams_led_by, territories_for
 from onevoice.analytics.warehouse import ColumnMapping, SalesImportError
 from onevoice.campaigns.models import Campaign
 from onevoice.campaigns.selectors import campaign_current, campaign_list_for
+from onevoice.exports import safe_row
 from onevoice.field.choices import Segment
 from onevoice.field.permissions import roles_with, signed_in
 from onevoice.measurement import sales
@@ -410,7 +411,7 @@ def dashboard_csv(request: HttpRequest, kind: str, chart: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(found.columns)
     for row in found.rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in found.columns])
+        writer.writerow(safe_row("" if row.get(c) is None else row.get(c) for c in found.columns))
     return response
 
 
@@ -523,5 +524,5 @@ def portfolio_csv(request: HttpRequest) -> HttpResponse:
     columns = list(rows[0]) if rows else ["campaign", "uplift_pct", "ci_low_pct", "ci_high_pct"]
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        writer.writerow(safe_row("" if row.get(c) is None else row.get(c) for c in columns))
     return response

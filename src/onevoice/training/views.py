@@ -23,6 +23,7 @@ from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
 from onevoice.accounts.permissions import request_user, role_required
 from onevoice.campaigns import selectors as campaign_selectors
+from onevoice.exports import safe_row
 from onevoice.field import permissions as field_perms
 from onevoice.field import selectors as field_selectors
 from onevoice.field.models import CustomerTraining
@@ -568,14 +569,16 @@ def _readiness_csv(program: Program, rows: list[selectors.ReadinessRow]) -> Http
     for r in rows:
         c = r.readiness.components
         writer.writerow(
-            [
-                r.rep.get_full_name() or r.rep.username,
-                r.enrolment.source_label,
-                f"{r.readiness.index:.1f}",
-                *(f"{c[k]:.3f}" for k in ("prework", "quiz", "exercise", "roleplay")),
-                r.certified_at.date().isoformat() if r.certified_at else "",
-                " | ".join(r.readiness.unmet),
-            ]
+            safe_row(
+                [
+                    r.rep.get_full_name() or r.rep.username,
+                    r.enrolment.source_label,
+                    f"{r.readiness.index:.1f}",
+                    *(f"{c[k]:.3f}" for k in ("prework", "quiz", "exercise", "roleplay")),
+                    r.certified_at.date().isoformat() if r.certified_at else "",
+                    " | ".join(r.readiness.unmet),
+                ]
+            )
         )
     return response
 
