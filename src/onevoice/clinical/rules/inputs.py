@@ -100,7 +100,7 @@ class Checker:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         number = to_decimal(value)
-        if number is None or number % 1 != 0 or int(number) not in MURMUR_GRADES:
+        if number is None or number != number.to_integral_value() or number not in MURMUR_GRADES:
             self.refuse(field, value, ERROR_MURMUR.format(label=label, value=_shown(value)))
             return None
         return int(number)
