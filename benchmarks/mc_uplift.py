@@ -131,7 +131,9 @@ def main() -> None:
     cov_mc = float(np.sqrt(0.95 * 0.05 / len(df)))
     plain_err = float((df["att_no_covariates"] - df["truth"]).mean() / df["truth"].mean())
     true_ratio = float((1 + df["true_relative_uplift"]).mean())
-    sd_ratio = float(df["se"].mean() / df["att"].std(ddof=1))
+    err = df["att"] - df["truth"]
+    sd_ratio = float(df["se"].median() / err.std(ddof=1))
+    z = err / df["se"]
     checks = {
         "mean error within 3% of truth": abs(mean_err) <= 0.03,
         "95% CI coverage in [93%, 97%]": 0.93 <= coverage <= 0.97,
@@ -155,7 +157,8 @@ def main() -> None:
         f"| mean of per-launch relative errors | {100 * rel_err.mean():+.2f}% |",
         f"| RMSE / mean truth | {100 * np.sqrt(((df['att'] - df['truth']) ** 2).mean()) / df['truth'].mean():.2f}% |",
         f"| 95% CI coverage | {100 * coverage:.1f}% (MC s.e. {100 * cov_mc:.1f} pp) |",
-        f"| mean analytic SE / SD of estimates | {sd_ratio:.3f} |",
+        f"| median analytic SE / SD of (estimate - truth) | {sd_ratio:.3f} |",
+        f"| SD of (estimate - truth) / SE (1 if SEs are right) | {z.std(ddof=1):.3f} |",
         f"| mean error without covariates (unconditional DiD) | {100 * plain_err:+.1f}% |",
         f"| naive ratio, trained / never trained (mean) | {df['naive_ratio'].mean():.2f} |",
         f"| naive ratio as the simulator defines it (mean) | {df['naive_ratio_simulator'].mean():.2f} |",
