@@ -26,6 +26,18 @@ LOAD_STEPS = (
 )
 
 
+def demo_kpis_compute() -> None:
+    """Month-end KPI values since launch and today's, so the boards have a trend at once."""
+    from onevoice.campaigns.models import Campaign
+    from onevoice.measurement.kpis import kpi_values_backfill, kpi_values_compute
+    from onevoice.measurement.models import KpiValue
+
+    for campaign in Campaign.objects.all():
+        if not KpiValue.objects.filter(campaign=campaign).exists():
+            kpi_values_backfill(campaign=campaign)
+            kpi_values_compute(campaign=campaign)
+
+
 @dataclass(frozen=True)
 class DemoOutcome:
     logins: DemoLogins
@@ -64,6 +76,8 @@ def demo_prepare(
     counts = demo_load(launch, step=load_step)
     step("Importing the distributor sales", total - 1, total)
     stored = demo_sales_import(launch)
+    step("Computing the KPIs", total, total)
+    demo_kpis_compute()
     step("Done", total, total)
     summary = (
         f"Loaded the simulated launch: {counts.get('clinics', 0):,} clinics, "
