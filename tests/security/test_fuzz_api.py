@@ -45,26 +45,31 @@ def same_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def known(org: Any) -> dict[str, list[Any]]:
-    """Real values for the path parameters: objects inside and outside the scope."""
+def known(org: Any, request: pytest.FixtureRequest) -> dict[str, list[Any]]:
+    """Real values for the operation's path parameters: objects inside and outside the
+    requester's scope (built only for the parameters the operation has)."""
     from tests.field.factories import campaign_toolkit, world
     from tests.training.factories import make_program
 
-    w = world(org)
-    kit = campaign_toolkit(org)
-    t = make_program(org)
-    return {
-        "slug": [kit.campaign.slug],
-        "objection_id": [kit.objection.pk],
-        "clinic_id": [w.clinic.pk, w.other_clinic.pk],
-        "vet_id": [w.vet.pk, w.other_vet.pk],
-        "activity_id": [w.activity.pk, w.other_activity.pk],
-        "training_id": [w.training.pk, w.other_training.pk],
-        "import_id": [w.crm_import.pk],
-        "code": ["N1", "S1"],
-        "program_id": [t.program.pk],
-        "module_id": [t.m1.pk, t.m2.pk],
-    }
+    path = request.node.name  # e.g. "...[GET /api/field/clinics/{clinic_id}][sales_rep]"
+    out: dict[str, list[Any]] = {}
+    if "{slug}" in path or "{objection_id}" in path:
+        kit = campaign_toolkit(org)
+        out.update(slug=[kit.campaign.slug], objection_id=[kit.objection.pk])
+    if "/field/" in path:
+        w = world(org)
+        out.update(
+            clinic_id=[w.clinic.pk, w.other_clinic.pk],
+            vet_id=[w.vet.pk, w.other_vet.pk],
+            activity_id=[w.activity.pk, w.other_activity.pk],
+            training_id=[w.training.pk, w.other_training.pk],
+            import_id=[w.crm_import.pk],
+            code=["N1", "S1"],
+        )
+    if "{program_id}" in path or "{module_id}" in path:
+        t = make_program(org)
+        out.update(program_id=[t.program.pk], module_id=[t.m1.pk, t.m2.pk])
+    return out
 
 
 def _token(org: Any, role: Role) -> str:
