@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from onevoice.accounts.models import ApiToken, AuditEvent, Region, Team, Territory, User
+from onevoice.accounts.services import audit_record
 
 
 @admin.register(User)
@@ -10,6 +13,22 @@ class OneVoiceUserAdmin(UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, ("OneVoice", {"fields": ("home_region",)}))  # type: ignore[misc]
     list_display = ("username", "first_name", "last_name", "is_active")
     list_filter = ("groups", "is_active")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Roles are groups: a change made here is audited like ``user_set_role``'s."""
+        user = form.instance
+        before = sorted(user.groups.values_list("name", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(user.groups.values_list("name", flat=True))
+        if before != after:
+            actor = request.user if isinstance(request.user, User) else None
+            audit_record(
+                actor=actor,
+                action="user.role",
+                obj=user,
+                before={"roles": before},
+                after={"roles": after, "via": "admin site"},
+            )
 
 
 @admin.register(Region)

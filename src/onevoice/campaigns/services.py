@@ -664,6 +664,17 @@ def kpi_set(
     if not owners or not set(owners) <= {Function.MARKETING, Function.SALES}:
         raise CampaignRuleError(ERROR_OWNERS)
     locked = _lock(campaign)
+    previous = KpiTarget.objects.filter(campaign=locked, code=code).first()
+    before = (
+        {
+            "baseline": previous.baseline,
+            "target": previous.target,
+            "due_date": previous.due_date.isoformat(),
+            "owners": previous.owners,
+        }
+        if previous
+        else None
+    )
     kpi, created = KpiTarget.objects.update_or_create(
         campaign=locked,
         code=code,
@@ -681,6 +692,7 @@ def kpi_set(
         actor=user,
         action="kpi.set",
         obj=kpi,
+        before=before,
         after={
             "code": code,
             "baseline": baseline,

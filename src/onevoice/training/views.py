@@ -436,7 +436,20 @@ def question_image(request: HttpRequest, pk: int) -> FileResponse:
     perms.access_module(user=_me(request), module=question.module)
     if not question.image:
         raise Http404("This question has no uploaded image.")
-    return FileResponse(question.image.open("rb"))
+    handle = question.image.open("rb")
+    head = handle.read(8)
+    handle.seek(0)
+    # The type comes from the bytes, never from the stored name: an image uploaded as
+    # "x.html" must not be rendered as a page.
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        response = FileResponse(handle, content_type="image/png")
+    elif head.startswith(b"\xff\xd8\xff"):
+        response = FileResponse(handle, content_type="image/jpeg")
+    else:
+        response = FileResponse(handle, as_attachment=True, content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # ---------------------------------------------------------------- quizzes
