@@ -38,9 +38,11 @@ class SimulatedLaunch:
         ``field_vet_id, first_name, last_name, region_id``.
     clinics : pandas.DataFrame
         ``clinic_id, name, address, city, region_id, territory_id, segment,
-        n_vets, patient_volume, potential, baseline_units``. ``potential`` is
-        packs/month at full adoption (a function of patient volume and
-        segment, as a company would estimate it); ``baseline_units`` is the
+        n_vets, patient_volume, potential, tier, baseline_units``. Segments
+        are listed in :data:`SEGMENTS`. ``potential`` is packs/month at full
+        adoption (a function of patient volume and segment, as a company would
+        estimate it); ``tier`` is the CRM targeting tier by potential (``A``
+        >= 30, ``B`` 15-30, ``C`` 8-15, ``D`` < 8); ``baseline_units`` is the
         mean monthly packs over the pre-campaign months.
     vets : pandas.DataFrame
         ``vet_id, clinic_id, first_name, last_name, role, consent_to_contact``;
