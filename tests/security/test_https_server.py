@@ -134,6 +134,7 @@ def test_pages_carry_hsts_nosniff_and_no_framing(https_server):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_csrf_cookie_is_secure_and_httponly(https_server):
