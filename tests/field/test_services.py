@@ -362,3 +362,24 @@ def test_activity_history_loads_once(org, own, rep):
     naive = services.ActivityRow("A-3", "CL-OWN", "call", dt.datetime(2026, 1, 1), rep.username)
     with pytest.raises(FieldRuleError, match="Activity A-3 must carry a time zone"):
         services.activities_bulk_load(rows=[naive])
+
+
+def test_emptying_a_required_field_is_refused_with_its_name(org):
+
+    from onevoice.field import services as fs
+    from onevoice.field.models import Clinic, Vet
+
+    clinic = Clinic.objects.create(
+        code="REQ1",
+        name="Oak",
+        region=org.north,
+        territory=org.territory_own,
+        segment="independent_small",
+    )
+    vet = Vet.objects.create(code="VREQ1", clinic=clinic, first_name="Ana", last_name="Silva")
+    with pytest.raises(fs.FieldRuleError, match="first_name cannot be emptied"):
+        fs.vet_update(vet=vet, by=None, changes={"first_name": None})
+    with pytest.raises(fs.FieldRuleError, match="name cannot be emptied"):
+        fs.clinic_update(clinic=clinic, by=None, changes={"name": None})
+    vet.refresh_from_db()
+    assert vet.first_name == "Ana"

@@ -186,6 +186,7 @@ ERROR_VET_CODE_TAKEN = "A vet with code {code!r} already exists: {vet}."
 ERROR_UNKNOWN_FIELD = "{field!r} cannot be changed here; changeable: {allowed}."
 ERROR_CHOICE = "{field}: {value!r} is not one of {allowed}."
 ERROR_NEGATIVE = "{field} must not be negative, not {value}."
+ERROR_REQUIRED = "{field} cannot be emptied (null): it is required."
 ERROR_TERRITORY_REGION = "Territory {territory} is in region {actual}, not {expected}."
 ERROR_NAIVE_DATETIME = "{field} must carry a time zone."
 ERROR_IN_FUTURE = "{what} on {when} is in the future; log what has happened."
@@ -263,6 +264,13 @@ def _check_choice(field: str, value: str, choices: Any) -> None:
         )
 
 
+def _check_required(model: type[Any], changes: Mapping[str, Any]) -> None:
+    """Refuse a null for a field the table requires, before the database does (a 500)."""
+    for name, value in changes.items():
+        if value is None and not model._meta.get_field(name).null:
+            raise FieldRuleError(ERROR_REQUIRED.format(field=name))
+
+
 def _check_clinic_values(values: Mapping[str, Any]) -> None:
     if "segment" in values:
         _check_choice("segment", values["segment"], Segment)
@@ -329,6 +337,7 @@ def clinic_update(*, clinic: Clinic, by: User | None, changes: Mapping[str, Any]
         raise FieldRuleError(
             ERROR_UNKNOWN_FIELD.format(field=unknown[0], allowed=", ".join(CLINIC_CHANGEABLE))
         )
+    _check_required(Clinic, changes)
     merged = {"region": clinic.region, "territory": clinic.territory, **changes}
     _check_clinic_values({**changes, "region": merged["region"], "territory": merged["territory"]})
     changed = [f for f, v in changes.items() if getattr(clinic, f) != v]
@@ -396,6 +405,7 @@ def vet_update(*, vet: Vet, by: User | None, changes: Mapping[str, Any]) -> Vet:
         )
     if vet.erased_at is not None:
         raise FieldRuleError(ERROR_VET_ERASED.format(vet=vet))
+    _check_required(Vet, changes)
     if "role" in changes:
         _check_choice("role", changes["role"], VetRole)
     changed = [f for f, v in changes.items() if getattr(vet, f) != v]
