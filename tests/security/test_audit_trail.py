@@ -224,7 +224,11 @@ def _asset_use(org):
     return rep, kit.version
 
 
-KPI = {"baseline": 0, "due_date": dt.date(2026, 11, 30), "owners": ["marketing", "sales"]}
+KPI: dict[str, Any] = {
+    "baseline": 0,
+    "due_date": dt.date(2026, 11, 30),
+    "owners": ["marketing", "sales"],
+}
 
 
 def _kpi_set(org):
@@ -589,6 +593,7 @@ def test_a_role_changed_in_the_admin_site_is_audited(client, org):
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert list(user.groups.values_list("name", flat=True)) == [Role.SALES_MANAGER.value]
     rows = AuditEvent.objects.filter(object_type="User", object_id=str(user.pk), actor=admin)
-    assert rows.exists(), "the role change left no audit row"
-    assert rows.last().before
-    assert rows.last().after
+    row = rows.last()
+    assert row is not None, "the role change left no audit row"
+    assert row.before
+    assert row.after

@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pytest
@@ -129,7 +130,7 @@ def test_a_lead_signing_twice_at_once_leaves_one_standing_signoff(org):
 def test_both_leads_signing_at_once_are_both_recorded_on_the_same_version(org):
     campaign = _ready(org)
     leads = [org.users[Role.MARKETING], org.users[Role.SALES_MANAGER]]
-    results = at_once([lambda u=u: cs.campaign_sign(campaign=campaign, user=u) for u in leads])
+    results = at_once([partial(cs.campaign_sign, campaign=campaign, user=u) for u in leads])
     assert all(isinstance(r, SignOff) for r in results), results
     assert cs.signoffs_missing(campaign=Campaign.objects.get(pk=campaign.pk)) == []
 
@@ -143,11 +144,12 @@ def test_a_signoff_racing_an_edit_never_stands_on_an_old_version(org):
         results = at_once(
             [
                 lambda: cs.campaign_sign(campaign=campaign, user=org.users[Role.SALES_MANAGER]),
-                lambda v=version, a=attempt: cs.campaign_brief_update(
+                partial(
+                    cs.campaign_brief_update,
                     campaign=campaign,
                     user=org.users[Role.MARKETING],
-                    expected_edit_version=v,
-                    why=f"Because, take {a}.",
+                    expected_edit_version=version,
+                    why=f"Because, take {attempt}.",
                 ),
             ]
         )
@@ -170,7 +172,7 @@ def test_concurrent_upvotes_are_each_counted_once(org):
         for i in range(8)
     ]
     # Every rep clicks twice, all at once.
-    calls = [lambda u=u: cs.objection_upvote(objection=objection, user=u) for u in voters] * 2
+    calls = [partial(cs.objection_upvote, objection=objection, user=u) for u in voters] * 2
     results = at_once(calls)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert results.count(True) == len(voters)  # each first click counts
@@ -217,9 +219,7 @@ def test_concurrent_ladder_moves_keep_an_unbroken_history(org):
     clinic = world(org).clinic
     rep = org.users[Role.SALES_REP]
     stages = ["aware", "trial", "adopter", "advocate", "aware", "trial"]
-    results = at_once(
-        [lambda s=s: fs.ladder_move(by=rep, clinic=clinic, to_stage=s) for s in stages]
-    )
+    results = at_once([partial(fs.ladder_move, by=rep, clinic=clinic, to_stage=s) for s in stages])
     moves = list(LadderMove.objects.filter(clinic=clinic, vet=None).order_by("pk"))
     stored = Clinic.objects.get(pk=clinic.pk)
     # Moves that were refused (already at that stage) store nothing; the rest chain up.

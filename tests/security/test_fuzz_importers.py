@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -70,7 +71,7 @@ NASTY_TEXT = st.sampled_from(
 CELL = st.one_of(NASTY_TEXT, st.text(max_size=30), st.integers(-5, 10**6).map(str))
 
 
-def _mostly(valid: list[str], odd: list[str] = ()) -> st.SearchStrategy[str]:
+def _mostly(valid: list[str], odd: Sequence[str] = ()) -> st.SearchStrategy[str]:
     """A valid value seven times in eight, else an odd one for this column or anything:
     a file's rows are then partly imported and partly refused."""
     other = st.one_of(st.sampled_from(odd), CELL) if odd else CELL
@@ -119,7 +120,7 @@ def crm_files(draw: Any) -> tuple[str, str, bytes]:
     extra = draw(st.lists(st.sampled_from(["Notes", "", "Comment"]), max_size=1, unique=True))
     rows = []
     for _ in range(draw(st.integers(0, 10))):
-        row = [draw(columns[h]) for h in headers] + [draw(CELL) for _ in extra]
+        row = [draw(columns.get(h, CELL)) for h in headers] + [draw(CELL) for _ in extra]
         if not draw(st.integers(0, 9)):
             row = row[: draw(st.integers(0, len(row)))]  # a ragged row
         rows.append(row)
@@ -306,7 +307,7 @@ def sales_files(draw: Any) -> tuple[str, bytes]:
 
 
 # The mapping form as a browser could post it: usually as offered, sometimes forged.
-MAPPING_FORM = st.one_of(
+MAPPING_FORM: st.SearchStrategy[dict[str, str]] = st.one_of(
     st.just({}),
     st.just({}),
     st.fixed_dictionaries(
@@ -355,7 +356,9 @@ def test_sales_import_pages_import_or_refuse_any_file_without_losing_rows(
         assert SalesBatch.objects.count() == batches
         assert _dataset_rows() == rows_before
         return
-    batch_id = re.search(r"/sales/batches/([^/]+)/", response["Location"]).group(1)
+    found = re.search(r"/sales/batches/([^/]+)/", response["Location"])
+    assert found is not None
+    batch_id = found.group(1)
     batch = SalesBatch.objects.get(batch_id=batch_id)
     if SalesBatch.objects.count() == batches:  # the same file again: nothing new stored
         event("sales: duplicate")
@@ -370,3 +373,18 @@ def test_sales_import_pages_import_or_refuse_any_file_without_losing_rows(
     assert client.get(response["Location"]).status_code == 200
     quarantine = client.get(reverse("measurement:sales_quarantine", args=[batch_id]))
     assert quarantine.status_code == 200
+
+
+@pytest.mark.parametrize("date_format", ["%", "%Y-%m-%d%", "%Q"])
+def test_a_malformed_date_format_is_refused_on_the_page(org, client, sales_home, date_format):
+    """Found by the property above: the mapping form's date format goes to DuckDB's
+    strptime, which raised on a stray '%' (a server error instead of a reason)."""
+    client.force_login(org.users[Role.ANALYST])
+    content = b"clinic_id,date,sku,units\nC1,15/01/2026,SKU-1,3\n"
+    response = client.post(
+        reverse("measurement:sales"), {"file": SimpleUploadedFile("jan.csv", content)}
+    )
+    response = client.post(response["Location"], {"date_format": date_format})
+    assert response.status_code == 200  # the preview again, naming the problem
+    assert 'data-testid="import-error"' in response.content.decode()
+    assert not SalesBatch.objects.exists()

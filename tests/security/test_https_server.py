@@ -163,8 +163,9 @@ def test_session_cookie_after_login_is_secure_and_httponly(https_server):
     assert "Secure" in session
     assert "HttpOnly" in session
     assert "SameSite=Lax" in session
-    max_age = int(re.search(r"Max-Age=(\d+)", session).group(1))
-    assert max_age <= 12 * 3600  # the session ends within a working day
+    max_age = re.search(r"Max-Age=(\d+)", session)
+    assert max_age is not None
+    assert int(max_age.group(1)) <= 12 * 3600  # the session ends within a working day
 
 
 def test_login_posted_from_another_site_is_refused(https_server):
