@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -120,6 +121,10 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
             report = sales.sales_import(path=path, user=request_user(request), mapping=mapping)
         except (SalesImportError, ValueError) as exc:
             error = str(exc)
+        except duckdb.Error as exc:
+            # Settings typed on this page (e.g. a date format) reach DuckDB's parser; its
+            # refusal is the analyst's to fix, not a server error.
+            error = f"{path.name}: cannot be read with these settings: {str(exc).splitlines()[0]}"
         else:
             sales.upload_discard(token)
             if report.duplicate_of:
