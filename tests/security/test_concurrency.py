@@ -289,3 +289,40 @@ def test_the_same_sales_file_imported_at_once_is_stored_once(org, settings, tmp_
     assert SalesBatch.objects.count() == 1
     assert sales.sales_dataset().to_arrow().num_rows == 2
     assert AuditEvent.objects.filter(action="sales.import").count() == 1
+
+
+# --------------------------------------------------------------------------- KPI plan
+
+
+def test_concurrent_kpi_target_edits_from_the_same_version_one_wins_the_rest_are_told(org):
+    from onevoice.campaigns.models import KpiTarget
+    from tests.campaigns.conftest import joint_kpi
+
+    campaign = _campaign(org)
+    kpi = joint_kpi(org, campaign)
+    version = kpi.edit_version
+    editors = [org.users[Role.MARKETING], org.users[Role.SALES_MANAGER]] * 3
+
+    def edit(i: int) -> Callable[[], Any]:
+        return partial(
+            cs.kpi_set,
+            campaign=Campaign.objects.get(pk=campaign.pk),
+            user=editors[i],
+            code=kpi.code,
+            baseline=0,
+            target=1000 + i,
+            due_date=kpi.due_date,
+            owners=["marketing", "sales"],
+            expected_edit_version=version,
+        )
+
+    audit_rows = AuditEvent.objects.filter(action="kpi.set").count()
+    results = at_once([edit(i) for i in range(len(editors))])
+    winners = [r for r in results if isinstance(r, KpiTarget)]
+    stale = [r for r in results if isinstance(r, cs.StaleEdit)]
+    assert (len(winners), len(stale)) == (1, len(editors) - 1), results
+    stored = KpiTarget.objects.get(pk=kpi.pk)
+    assert stored.target == winners[0].target  # the winner's target, not a later loser's
+    assert stored.edit_version == version + 1
+    assert AuditEvent.objects.filter(action="kpi.set").count() == audit_rows + 1
+    assert all(s.current.target == stored.target for s in stale)  # each is shown the winner's

@@ -104,6 +104,8 @@ class DecisionForm(forms.Form):
 
 
 class KpiForm(forms.Form):
+    # The version the editor loaded; 0 when adding. Blank skips the check (old clients).
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     code = forms.ChoiceField(choices=kpi_catalogue.CHOICES, label="KPI")
     baseline = forms.FloatField()
     target = forms.FloatField()
@@ -113,6 +115,10 @@ class KpiForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     notes = forms.CharField(max_length=300, required=False)
+
+
+class KpiRemoveForm(forms.Form):
+    edit_version = forms.IntegerField(required=False, min_value=1)
 
 
 class CommentForm(forms.Form):

@@ -341,6 +341,7 @@ class KpiTarget(models.Model):
     due_date = models.DateField()
     owners = models.JSONField(help_text="Owning functions: marketing, sales or both.")
     notes = models.CharField(max_length=300, blank=True)
+    edit_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["campaign", "id"]

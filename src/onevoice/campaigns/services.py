@@ -69,6 +69,10 @@ ERROR_ASSET_NOT_AVAILABLE = "Only an approved, unexpired version can be used wit
 ERROR_DATES = "The campaign must end after it starts."
 ERROR_UNKNOWN_KPI = "Unknown KPI {code!r}."
 ERROR_OWNERS = "A KPI must be owned by marketing, sales or both."
+ERROR_KPI_IN_PLAN = (
+    "{what} is already in the plan; your save was not applied. Change it from its row in the plan."
+)
+ERROR_KPI_GONE = "{what} was removed from the plan by someone else; your save was not applied."
 ERROR_ASSET_EMPTY = "A version needs an uploaded file or a page body."
 ERROR_REVIEWER_NEEDED = (
     "This response makes a clinical claim: a medical/regulatory reviewer must approve it."
@@ -88,8 +92,8 @@ MENTION = re.compile(r"(?<![\w.])@([\w.+-]+)")
 class StaleEdit(Exception):
     """The row changed since the editor loaded it; carries what it is now."""
 
-    def __init__(self, what: str, current: Any) -> None:
-        super().__init__(ERROR_STALE.format(what=what))
+    def __init__(self, what: str, current: Any, message: str = ERROR_STALE) -> None:
+        super().__init__(message.format(what=what))
         self.current = current
 
 
@@ -656,21 +660,32 @@ def kpi_set(
     due_date: dt.date,
     owners: Iterable[str],
     notes: str = "",
+    expected_edit_version: int | None = None,
 ) -> KpiTarget:
-    """Add a KPI to the plan or change its target."""
+    """Add a KPI to the plan or change its target.
+
+    ``expected_edit_version`` is the version the editor loaded (0: the KPI was not in
+    the plan yet); if someone saved, added or removed it since, ``StaleEdit`` says so and
+    nothing changes, as for the brief. ``None`` skips the check (demo, scripts).
+    """
     if code not in kpi_catalogue.BY_CODE:
         raise CampaignRuleError(ERROR_UNKNOWN_KPI.format(code=code))
     owners = sorted(set(owners))
     if not owners or not set(owners) <= {Function.MARKETING, Function.SALES}:
         raise CampaignRuleError(ERROR_OWNERS)
+    # The campaign row lock serialises every KPI save of the campaign, so the version
+    # read below is still the stored one when the save lands.
     locked = _lock(campaign)
     previous = KpiTarget.objects.filter(campaign=locked, code=code).first()
+    name = kpi_catalogue.BY_CODE[code].name
+    _check_kpi_version(previous, expected_edit_version, what=f"KPI “{name}”")
     before = (
         {
             "baseline": previous.baseline,
             "target": previous.target,
             "due_date": previous.due_date.isoformat(),
             "owners": previous.owners,
+            "edit_version": previous.edit_version,
         }
         if previous
         else None
@@ -684,9 +699,9 @@ def kpi_set(
             "due_date": due_date,
             "owners": owners,
             "notes": notes,
+            "edit_version": previous.edit_version + 1 if previous else 1,
         },
     )
-    name = kpi_catalogue.BY_CODE[code].name
     _content_changed(locked, user=user, reason=f"KPI “{name}” {'added' if created else 'changed'}")
     audit_record(
         actor=user,
@@ -699,17 +714,43 @@ def kpi_set(
             "target": target,
             "due_date": due_date.isoformat(),
             "owners": owners,
+            "edit_version": kpi.edit_version,
         },
     )
     return kpi
 
 
+def _check_kpi_version(current: KpiTarget | None, expected: int | None, *, what: str) -> None:
+    if expected is None:
+        return
+    if current is None and expected:
+        raise StaleEdit(what, None, ERROR_KPI_GONE)
+    if current is not None and not expected:
+        raise StaleEdit(what, current, ERROR_KPI_IN_PLAN)
+    if current is not None and current.edit_version != expected:
+        raise StaleEdit(what, current)
+
+
 @transaction.atomic
-def kpi_remove(*, kpi: KpiTarget, user: User) -> None:
+def kpi_remove(*, kpi: KpiTarget, user: User, expected_edit_version: int | None = None) -> None:
+    """Remove a KPI from the plan, unless someone changed it since ``expected_edit_version``."""
     locked = _lock(kpi.campaign)
-    name = kpi.get_code_display()
-    audit_record(actor=user, action="kpi.remove", obj=kpi, before={"code": kpi.code})
-    kpi.delete()
+    current = KpiTarget.objects.filter(pk=kpi.pk).first()
+    if current is None:  # removed by someone else meanwhile: nothing left to do
+        return
+    name = current.get_code_display()
+    _check_kpi_version(current, expected_edit_version, what=f"KPI “{name}”")
+    audit_record(
+        actor=user,
+        action="kpi.remove",
+        obj=current,
+        before={
+            "code": current.code,
+            "target": current.target,
+            "edit_version": current.edit_version,
+        },
+    )
+    current.delete()
     _content_changed(locked, user=user, reason=f"KPI “{name}” removed")
 
 

@@ -121,7 +121,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "asset": forms.AssetForm(),
             "version": forms.AssetVersionForm(),
             "decision": forms.DecisionForm(),
-            "kpi": forms.KpiForm(),
+            "kpi": forms.KpiForm(initial={"edit_version": 0}),
             "comment": forms.CommentForm(),
         },
     }
@@ -611,9 +611,12 @@ def kpi_set(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(campaign, "kpis")
+    data = dict(form.cleaned_data)
+    expected = data.pop("edit_version")
     try:
-        services.kpi_set(campaign=campaign, user=user, **form.cleaned_data)
-    except CampaignRuleError as exc:
+        services.kpi_set(campaign=campaign, user=user, expected_edit_version=expected, **data)
+    except (CampaignRuleError, StaleEdit) as exc:
+        # A stale save goes back to the plan, which shows what is stored now.
         return _refused(request, campaign, exc, "kpis")
     return _back(campaign, "kpis")
 
@@ -624,7 +627,13 @@ def kpi_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     user = request_user(request)
     campaign = _campaign(request, slug)
     perms.require(perms.can_edit_kpis(user=user, campaign=campaign))
-    services.kpi_remove(kpi=get_object_or_404(KpiTarget, pk=pk, campaign=campaign), user=user)
+    form = forms.KpiRemoveForm(request.POST)
+    expected = form.cleaned_data["edit_version"] if form.is_valid() else None
+    kpi = get_object_or_404(KpiTarget, pk=pk, campaign=campaign)
+    try:
+        services.kpi_remove(kpi=kpi, user=user, expected_edit_version=expected)
+    except StaleEdit as exc:
+        return _refused(request, campaign, exc, "kpis")
     return _back(campaign, "kpis")
 
 
