@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -38,6 +39,47 @@ from onevoice.analytics.simulate import (  # noqa: E402
     selection_covariates,
     simulate_launch,
 )
+
+
+def pretest_diagnostics(fit: ATTgt) -> dict[str, float]:
+    """Why does the cell-level pre-test reject? Its pieces, from the fitted internals.
+
+    - ``pre_mean_z`` / ``pre_reject_share``: mean z and share of |z| > 1.96 of the
+      individual pre-period ATT(g,t) (mean 0 and 5% if each is centred and its SE right);
+    - ``pretest_pinv_*``: the cell-level Wald statistic with a generalized inverse and
+      its numerical rank as degrees of freedom (as R did falls back to);
+    - ``es_pretest_*``: the joint Wald test of the event-study (dynamic) pre-period
+      estimates, a few restrictions each averaged over many cohorts.
+    """
+    cells = fit._cells
+    inf = fit.inference_
+    pre = (cells.time < cells.group) & ~cells.reference
+    se = inf.analytic_se(cells.coords)
+    idx = np.flatnonzero(pre & np.isfinite(se))
+    z = cells.att[idx] / se[idx]
+    out = {"pre_mean_z": float(z.mean()), "pre_reject_share": float((np.abs(z) > 1.96).mean())}
+    vals, vecs = np.linalg.eigh(inf.vcov(cells.coords[:, idx]))
+    keep = vals > vals.max() * len(idx) * np.finfo(float).eps
+    proj = vecs[:, keep].T @ cells.att[idx]
+    stat = float(proj @ (proj / vals[keep]))
+    out |= {
+        "pretest_pinv_stat": stat,
+        "pretest_pinv_df": int(keep.sum()),
+        "pretest_pinv_p": float(stats.chi2.sf(stat, int(keep.sum()))),
+        "pretest_cond": float(vals.max() / max(vals.min(), 1e-300)),
+    }
+    dyn = fit._aggregate("dynamic")
+    e_pre = dyn.keys < 0
+    th = dyn.est[e_pre]
+    vc = inf.vcov(dyn.coords[:, e_pre])
+    es_stat = float(th @ np.linalg.solve(vc, th))
+    out |= {
+        "es_pretest_stat": es_stat,
+        "es_pretest_df": int(e_pre.sum()),
+        "es_pretest_p": float(stats.chi2.sf(es_stat, int(e_pre.sum()))),
+        "es_pre_mean_z": float(np.mean(th / np.sqrt(np.diag(vc)))),
+    }
+    return out
 
 
 def one_launch(seed: int, n_clinics: int) -> dict[str, Any]:
@@ -76,7 +118,20 @@ def one_launch(seed: int, n_clinics: int) -> dict[str, Any]:
         "relative_uplift": float(uplift.loc["relative_uplift", "estimate"]),
         "true_relative_uplift": launch.true_relative_uplift,
         "pretest_p": dr.pretest().p_value,
-    }
+        "pretest_df": dr.pretest().df,
+    } | pretest_diagnostics(dr)
+
+
+def _pretest_rows(df: pd.DataFrame) -> list[str]:
+    if "es_pretest_p" not in df:  # CSVs written before these diagnostics existed
+        return []
+    return [
+        f"| cell-level pre-test: restrictions (median) | {df['pretest_df'].median():.0f} |",
+        f"| same with generalized inverse, rank as df: rejects at 5% | {100 * (df['pretest_pinv_p'] < 0.05).mean():.1f}% (median rank {df['pretest_pinv_df'].median():.0f}) |",
+        f"| pre-period ATT(g,t): mean z / share with abs(z) > 1.96 | {df['pre_mean_z'].mean():+.3f} / {100 * df['pre_reject_share'].mean():.1f}% |",
+        f"| event-study pre-test (dynamic pre-period estimates) rejects at 5% | {100 * (df['es_pretest_p'] < 0.05).mean():.1f}% (df {df['es_pretest_df'].median():.0f}) |",
+        f"| event-study pre-period estimates: mean z | {df['es_pre_mean_z'].mean():+.3f} |",
+    ]
 
 
 def main() -> None:
@@ -167,6 +222,7 @@ def main() -> None:
         f"| estimated relative uplift (mean) | {100 * df['relative_uplift'].mean():.1f}% vs true {100 * df['true_relative_uplift'].mean():.1f}% |",
         f"| share of the naive gap that is selection (mean) | {100 * df['selection_share'].mean():.0f}% |",
         f"| pre-trend test rejects at 5% | {100 * (df['pretest_p'] < 0.05).mean():.1f}% of launches |",
+        *_pretest_rows(df),
         "",
         *[f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items()],
         *([""] + [f"- failed launch {f}" for f in failures] if failures else []),

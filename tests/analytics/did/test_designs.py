@@ -120,3 +120,59 @@ def test_pretest_cautions_when_cohorts_are_small_for_their_restrictions() -> Non
     assert pre.df == 4
     assert pre.note is not None
     assert "over-rejects" in pre.summary()
+
+
+def test_event_study_pretest_is_the_cell_test_for_a_single_cohort() -> None:
+    # One cohort: each pre-period event time is that cohort's ATT(g,t), so both tests
+    # test the same restrictions with the same covariance.
+    df = synthetic_panel(sizes={0: 60, 6: 40}, periods=range(1, 10), seed=3)
+    est = ATTgt().fit(df, **SYN_COLUMNS)
+    cells, event = est.pretest(), est.pretest("event")
+    assert event.test == "event"
+    assert event.df == cells.df == 4
+    assert event.stat == pytest.approx(cells.stat, rel=1e-10)
+    assert "Event-study pre-trend test" in event.summary()
+    assert "Event-study pre-trend test" in est.att_gt_.summary()
+
+
+def test_event_study_pretest_on_mpdta_tests_the_dynamic_pre_periods(mpdta: pd.DataFrame) -> None:
+    est = ATTgt().fit(mpdta, **MPDTA_COLUMNS)
+    dyn = est.aggregate("dynamic").table
+    event = est.pretest("event")
+    assert event.df == int((dyn["event"] < 0).sum()) == 3
+    # Each estimate's own Wald statistic is (att / se)^2; the joint one is at least
+    # the largest of them (a quadratic form dominates any single restriction).
+    z2 = ((dyn["att"] / dyn["se"])[dyn["event"] < 0] ** 2).max()
+    assert event.stat is not None
+    assert event.stat >= z2 - 1e-9
+    assert 0.0 < (event.p_value or 0.0) < 1.0
+    with pytest.raises(Exception, match="kind"):
+        est.pretest("bogus")  # type: ignore[arg-type]
+
+
+def test_pretests_reject_a_planted_pre_trend() -> None:
+    df = synthetic_panel(sizes={0: 80, 5: 40, 7: 40}, periods=range(1, 11), seed=4)
+    treated = df["cohort"] > 0
+    df.loc[treated, "y"] += 0.8 * df.loc[treated, "time"]  # treated already grow faster
+    est = ATTgt().fit(df, **SYN_COLUMNS)
+    assert (est.pretest("event").p_value or 1.0) < 1e-6
+    assert (est.pretest().p_value or 1.0) < 1e-6
+
+
+def test_wald_uses_a_generalized_inverse_when_the_covariance_is_singular() -> None:
+    from onevoice.analytics.did.pretest import _wald
+
+    a = np.array([[1.0, 0.5], [0.5, 2.0]])
+    v = np.zeros((3, 3))
+    v[:2, :2] = a
+    v[2, :2] = v[:2, 2] = a @ [1.0, 1.0]  # third estimate = sum of the first two
+    v[2, 2] = np.array([1.0, 1.0]) @ a @ [1.0, 1.0]
+    theta = np.array([0.3, -0.2, 0.1])
+    stat, df, note = _wald(theta, v)
+    assert df == 2
+    assert stat == pytest.approx(theta[:2] @ np.linalg.solve(a, theta[:2]))
+    assert note is not None
+    assert "rank 2 of 3" in note
+    stat_ok, df_ok, note_ok = _wald(theta[:2], a)
+    assert (df_ok, note_ok) == (2, None)
+    assert stat_ok == pytest.approx(stat)

@@ -79,6 +79,7 @@ def test_to_dict_is_plain_json(fitted: ATTgt) -> None:
         fitted.aggregate("group"),
         fitted.aggregate("calendar"),
         fitted.pretest(),
+        fitted.pretest("event"),
         fitted.naive(),
         fitted.uplift(),
         fitted.balance(),

@@ -41,6 +41,7 @@ def analysis_document(
     naive = est.naive()
     lift = est.uplift(unit_price=unit_price)
     pre = est.pretest()
+    pre_event = est.pretest("event")
     return {
         "att_gt": rows(est.att_gt_.tidy(), ["group", "time", "att", "se", "ci_low", "ci_high"]),
         "simple": clean(
@@ -62,6 +63,12 @@ def analysis_document(
             }
         ),
         "pretrend": clean({"stat": pre.stat, "df": pre.df, "p_value": pre.p_value}),
+        # R did's cell-level test above; the event-study test beside it keeps its size
+        # with many small cohorts (see analytics.did.pretest), with both tests' notes.
+        "pretrend_event": clean(
+            {"stat": pre_event.stat, "df": pre_event.df, "p_value": pre_event.p_value}
+        ),
+        "pretrend_notes": [n for n in (pre.note, pre_event.note) if n],
         "uplift": clean(lift.to_dict()),
         "n_units": est.n_units_,
         "n_periods": est.n_periods_,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from .options import (
     check_choice,
     validate_options,
 )
-from .pretest import wald_pretest
+from .pretest import event_pretest, wald_pretest
 from .results import (
     AggregateResult,
     BalanceResult,
@@ -303,6 +303,9 @@ class ATTgt:
         self.pretest_: PretestResult = wald_pretest(
             cells, inference, anticipation=opts.anticipation
         )
+        self.pretest_event_: PretestResult = event_pretest(
+            cells, inference, anticipation=opts.anticipation
+        )
         self.att_gt_ = self._group_time_result()
 
     @staticmethod
@@ -372,6 +375,7 @@ class ATTgt:
             inference=self.inference_.method,
             settings=self._settings(),
             pretest=self.pretest_,
+            pretest_event=self.pretest_event_,
         )
 
     def _aggregate(self, kind: str, **kw: Any) -> Aggregate:
@@ -451,10 +455,18 @@ class ATTgt:
             settings=settings,
         )
 
-    def pretest(self) -> PretestResult:
-        """Joint Wald test that all pre-treatment ATT(g,t) are zero."""
+    def pretest(self, kind: Literal["cells", "event"] = "cells") -> PretestResult:
+        """Joint Wald test of zero pre-treatment effects.
+
+        ``"cells"``: every pre-treatment ATT(g,t) (R did's test, comparable with R).
+        ``"event"``: the event-study pre-period estimates; few restrictions, so it keeps
+        its size where many small cohorts make the cell-level test over-reject (see
+        :mod:`.pretest`). Read both; the event-study one is the headline for panels
+        with many small cohorts.
+        """
         self._require_fitted()
-        return self.pretest_
+        kind = check_choice("kind", kind, ("cells", "event"))  # type: ignore[assignment]
+        return self.pretest_event_ if kind == "event" else self.pretest_
 
     def naive(self) -> NaiveResult:
         """The naive trained-vs-never-trained comparison and its selection/effect split."""

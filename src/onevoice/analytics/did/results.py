@@ -45,12 +45,23 @@ def _table_text(frame: pd.DataFrame, columns: list[str], digits: int = 4) -> str
 
 @dataclass(frozen=True)
 class PretestResult:
-    """Joint Wald test of zero pre-treatment effects."""
+    """Joint Wald test of zero pre-treatment effects.
+
+    ``test`` is ``"cells"`` (every pre-treatment ATT(g,t), R did's test) or ``"event"``
+    (the event-study pre-period estimates).
+    """
 
     stat: float | None
     df: int
     p_value: float | None
     note: str | None = None
+    test: str = "cells"
+
+    @property
+    def label(self) -> str:
+        if self.test == "event":
+            return "Event-study pre-trend test (all pre-treatment event-time estimates = 0)"
+        return "Pre-trend test (all pre-treatment ATT(g,t) = 0)"
 
     def tidy(self) -> pd.DataFrame:
         """One row: ``stat``, ``df``, ``p_value``."""
@@ -59,25 +70,25 @@ class PretestResult:
     def summary(self) -> str:
         """One line, e.g. ``Pre-trend test: chi2(5) = 7.79, p = 0.1681``."""
         if self.stat is None:
-            return f"Pre-trend test: not available ({self.note})."
+            return f"{self.label}: not available ({self.note})."
         verdict = (
             "no evidence against parallel pre-trends"
             if (self.p_value or 0) >= 0.05
             else "pre-trends differ: the parallel-trends assumption is doubtful"
         )
         text = (
-            f"Pre-trend test (all pre-treatment ATT(g,t) = 0): chi2({self.df}) = "
-            f"{self.stat:.4f}, p = {self.p_value:.5f} — {verdict}."
+            f"{self.label}: chi2({self.df}) = {self.stat:.4f}, p = {self.p_value:.5f} — {verdict}."
         )
         return text if self.note is None else f"{text} Caution: {self.note}."
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"stat", "df", "p_value"}`` (+ ``note``)."""
+        """``{"stat", "df", "p_value"}`` (+ ``note``, ``test``)."""
         return {
             "stat": _num(self.stat),
             "df": self.df,
             "p_value": _num(self.p_value),
             "note": self.note,
+            "test": self.test,
         }
 
 
@@ -96,6 +107,7 @@ class GroupTimeResult:
     inference: str
     settings: dict[str, Any]
     pretest: PretestResult
+    pretest_event: PretestResult | None = None
 
     def tidy(self) -> pd.DataFrame:
         """The table (a copy)."""
@@ -120,6 +132,7 @@ class GroupTimeResult:
             "",
             f"  {level}% pointwise intervals (ci) and simultaneous band (band, critical value "
             f"{_fmt(self.crit, 3)}).",
+            *(["  " + self.pretest_event.summary()] if self.pretest_event else []),
             "  " + self.pretest.summary(),
         ]
         return "\n".join(lines)
@@ -133,6 +146,7 @@ class GroupTimeResult:
             "crit": _num(self.crit),
             "rows": records(self.table),
             "pretest": self.pretest.to_dict(),
+            "pretest_event": None if self.pretest_event is None else self.pretest_event.to_dict(),
         }
 
     def plot(self) -> dict[str, Any]:
