@@ -291,6 +291,7 @@ def _conditional(
         xp = int(min(plan.time_idx[k], plan.base_idx[k])) if time_varying else -1
         batches.setdefault((int(plan.group_code[k]), plan.controls[k], xp), []).append(k)
     notes: list[str] = []
+    full_rank: set[tuple[tuple[int, ...], int]] = set()
     for (g, cs, xp), ks in batches.items():
         rows = np.concatenate(
             [np.arange(panel.offsets[c], panel.offsets[c + 1]) for c in sorted({g, *cs})]
@@ -302,9 +303,12 @@ def _conditional(
         ctrl = d == 0
         label_g = panel.group_labels[g - 1]
         label_t = panel.period_label(panel.tvals[plan.time_idx[ks[0]]])
-        if method in ("dr", "reg"):
+        # The controls' design depends only on the control set and covariate period,
+        # shared by many batches (all cohorts, with never-treated controls): check once.
+        if method in ("dr", "reg") and (cs, xp) not in full_rank:
             try:
                 check_collinear(x[ctrl][:, 1:], panel.x_names)
+                full_rank.add((cs, xp))
             except CollinearCovariatesError:
                 raise CollinearCovariatesError(
                     CONTROL_CELL_SINGULAR.format(
