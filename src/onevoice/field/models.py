@@ -46,6 +46,24 @@ class Clinic(models.Model):
         default=AdoptionStage.UNAWARE,
         db_index=True,
     )
+    # Derived from customer trainings and attendance by ``field.trained.clinics_refresh``,
+    # which every write of those calls: computing them per page across the hosted-or-
+    # attended join cost seconds per page at 100,000 clinics.
+    first_trained = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="First customer training the clinic hosted or one of its vets attended.",
+    )
+    last_trained = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Latest customer training the clinic hosted or one of its vets attended.",
+    )
+    trained_vets = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Vets of the clinic who attended a customer training."
+    )
 
     class Meta:
         ordering = ["name", "code"]

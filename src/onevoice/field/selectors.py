@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     Max,
@@ -29,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from onevoice.accounts.choices import Role
@@ -65,39 +64,15 @@ def clinic_treatment_dates() -> dict[str, dt.date]:
 
     This is the clinic's treatment date for measurement; clinics never trained are absent.
     A clinic is trained from the first customer training it hosted or one of its vets
-    attended (a vet may attend a webinar or an event hosted elsewhere).
+    attended (a vet may attend a webinar or an event hosted elsewhere): the clinic's
+    ``first_trained``, which ``field.trained`` keeps.
     """
-    first: dict[str, dt.date] = {}
-    hosted = CustomerTraining.objects.values("clinic__code").annotate(first=Min("date"))
-    attended = TrainingAttendance.objects.values("vet__clinic__code").annotate(
-        first=Min("training__date")
-    )
-    for code, date in [
-        *((r["clinic__code"], r["first"]) for r in hosted),
-        *((r["vet__clinic__code"], r["first"]) for r in attended),
-    ]:
-        if code not in first or date < first[code]:
-            first[code] = date
-    return first
+    trained = Clinic.objects.filter(first_trained__isnull=False)
+    return {code: date for code, date in trained.values_list("code", "first_trained") if date}
 
 
 def _trained_q() -> Q:
-    hosted = CustomerTraining.objects.filter(clinic=OuterRef("pk"))
-    attended = TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
-    return Q(Exists(hosted)) | Q(Exists(attended))
-
-
-def _first_trained() -> Any:
-    hosted = Subquery(
-        CustomerTraining.objects.filter(clinic=OuterRef("pk")).order_by("date").values("date")[:1]
-    )
-    attended = Subquery(
-        TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
-        .order_by("training__date")
-        .values("training__date")[:1]
-    )
-    # LEAST is NULL on SQLite when either side is; coalescing each side avoids that.
-    return Least(Coalesce(hosted, attended), Coalesce(attended, hosted))
+    return Q(first_trained__isnull=False)
 
 
 def _stage_rank(field: str = "stage") -> Case:
@@ -119,26 +94,12 @@ def clinics_visible_to(*, user: User) -> QuerySet[Clinic]:
 
 
 def _with_work(qs: QuerySet[Clinic]) -> QuerySet[Clinic]:
-    """Annotate what the pages show for each clinic: training, ladder, last contact."""
+    """Annotate what the pages show for each clinic beside its training columns: the last
+    contact and the ladder rank."""
     last_activity = Activity.objects.filter(clinic=OuterRef("pk")).order_by("-occurred_at", "-id")
-    trained_vets = (
-        TrainingAttendance.objects.filter(vet__clinic=OuterRef("pk"))
-        .values("vet__clinic")
-        .annotate(n=Count("vet", distinct=True))
-        .values("n")[:1]
-    )
     return qs.annotate(
-        first_trained=_first_trained(),
-        last_training=Subquery(
-            CustomerTraining.objects.filter(
-                Q(clinic=OuterRef("pk")) | Q(attendees__clinic=OuterRef("pk"))
-            )
-            .order_by("-date")
-            .values("date")[:1]
-        ),
         last_activity_id=Subquery(last_activity.values("id")[:1]),
         last_activity_at=Subquery(last_activity.values("occurred_at")[:1]),
-        trained_vets=Coalesce(Subquery(trained_vets), 0),
         stage_rank=_stage_rank(),
     )
 
@@ -150,7 +111,7 @@ def _attach_last_activity(clinics: list[Clinic]) -> list[Clinic]:
     for c in clinics:
         c.last_activity = by_id.get(c.last_activity_id)  # type: ignore[attr-defined]
         last = c.last_activity  # type: ignore[attr-defined]
-        training = c.last_training  # type: ignore[attr-defined]
+        training = c.last_trained
         # "What was done last": the latest of the last activity and the last training.
         if training is not None and (last is None or training >= last.occurred_at.date()):
             c.last_done = ("Customer training", training, None)  # type: ignore[attr-defined]
@@ -227,11 +188,16 @@ def vets_of(*, clinic: Clinic) -> list[Vet]:
 
 def trainings_for_clinic(*, clinic: Clinic) -> list[CustomerTraining]:
     """Trainings the clinic hosted or its vets attended, newest first."""
+    # Two indexed look-ups united; one query with the two joined by OR walks every training.
+    hosted = CustomerTraining.objects.filter(clinic=clinic).values_list("pk", flat=True)
+    attended = TrainingAttendance.objects.filter(vet__clinic=clinic).values_list(
+        "training_id", flat=True
+    )
+    ids = list(hosted.order_by().union(attended.order_by()))
     return list(
-        CustomerTraining.objects.filter(Q(clinic=clinic) | Q(attendees__clinic=clinic))
-        .distinct()
+        CustomerTraining.objects.filter(pk__in=ids)
         .select_related("clinic", "rep", "field_vet")
-        .annotate(n_attendees=Count("trainingattendance", distinct=True))
+        .annotate(n_attendees=Count("trainingattendance"))
         .order_by("-date", "code")
     )
 
@@ -383,8 +349,7 @@ def untrained_clinics_by_potential(
     """High-potential clinics in these territories whose vets have not been trained yet:
     the suggested next clinics to train, highest potential first, warmer stage first."""
     return list(
-        Clinic.objects.filter(territory__in=territories)
-        .exclude(_trained_q())
+        Clinic.objects.filter(territory__in=territories, first_trained__isnull=True)
         .select_related("territory__rep")
         .annotate(stage_rank=_stage_rank())
         .order_by("-potential", F("stage_rank").desc(), "code")[:limit]
@@ -430,14 +395,15 @@ def territory_overview(
     terr = list(territories.select_related("region", "team", "rep"))
     rows = {t.pk: TerritoryRow(territory=t, stages={}) for t in terr}
     ids = list(rows)
-    clinics = Clinic.objects.filter(territory_id__in=ids).annotate(is_trained=_trained_q())
     for agg in (
-        clinics.values("territory_id")
+        Clinic.objects.filter(territory_id__in=ids)
+        .values("territory_id")
         .annotate(
             n=Count("id"),
-            trained=Count("id", filter=Q(is_trained=True)),
+            trained=Count("id", filter=_trained_q()),
             total_potential=Sum("potential"),
-            open_potential=Sum("potential", filter=Q(is_trained=False)),
+            open_potential=Sum("potential", filter=~_trained_q()),
+            trained_vets=Sum("trained_vets"),
         )
         .order_by()
     ):
@@ -445,6 +411,7 @@ def territory_overview(
         row.clinics, row.trained = agg["n"], agg["trained"]
         row.potential = agg["total_potential"] or 0.0
         row.untrained_potential = agg["open_potential"] or 0.0
+        row.trained_vets = agg["trained_vets"] or 0
     for by_stage in (
         Clinic.objects.filter(territory_id__in=ids)
         .values("territory_id", "stage")
@@ -452,15 +419,13 @@ def territory_overview(
         .order_by()
     ):
         rows[by_stage["territory_id"]].stages[by_stage["stage"]] = by_stage["n"]  # type: ignore[index]
-    vet_trained = Exists(TrainingAttendance.objects.filter(vet=OuterRef("pk")))
     for vets in (
         Vet.objects.filter(clinic__territory_id__in=ids)
         .values("clinic__territory_id")
-        .annotate(n=Count("id"), trained=Count("id", filter=Q(vet_trained)))
+        .annotate(n=Count("id"))
         .order_by()
     ):
-        row = rows[vets["clinic__territory_id"]]
-        row.vets, row.trained_vets = vets["n"], vets["trained"]
+        rows[vets["clinic__territory_id"]].vets = vets["n"]
     since = timezone.now() - dt.timedelta(days=recent_days)
     for acts in (
         Activity.objects.filter(clinic__territory_id__in=ids)

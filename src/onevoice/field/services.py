@@ -25,6 +25,7 @@ from onevoice.campaigns import services as campaign_services
 from onevoice.campaigns.choices import ApprovalStatus
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 from onevoice.field import crm_import as crm
+from onevoice.field import trained
 from onevoice.field.choices import (
     ActivityKind,
     AdoptionStage,
@@ -146,7 +147,9 @@ def vets_bulk_load(*, rows: Iterable[VetRow]) -> int:
 def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
     """Create customer trainings (and attendance) not stored yet; return how many."""
     clinic_ids = dict(Clinic.objects.values_list("code", "id"))
-    vet_ids = dict(Vet.objects.values_list("code", "id"))
+    vet_ids, vet_clinics = {}, {}
+    for code, pk, clinic_id in Vet.objects.values_list("code", "id", "clinic_id"):
+        vet_ids[code], vet_clinics[code] = pk, clinic_id
     user_ids = dict(User.objects.values_list("username", "id"))
     existing = set(CustomerTraining.objects.values_list("code", flat=True))
     rows = [r for r in rows if r.code not in existing]
@@ -178,6 +181,13 @@ def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
         ],
         batch_size=BULK_BATCH,
     )
+    if trainings:
+        trained.clinics_refresh(
+            clinic_ids=[
+                *(t.clinic_id for t in trainings),
+                *(vet_clinics[vet] for r in rows for vet, _, _ in r.attendees),
+            ]
+        )
     return len(trainings)
 
 
@@ -715,6 +725,7 @@ def training_log(
         for vet in attendees
     )
     training.asset_versions.set(asset_versions)
+    trained.clinics_refresh(clinic_ids=[clinic.pk, *(v.clinic_id for v in attendees)])
     _record_campaign_use(by=rep, clinic=clinic, asset_versions=asset_versions)
     audit_record(
         actor=by,
@@ -772,6 +783,8 @@ def training_update(
     if changed:
         training.save(update_fields=changed)
         after = _snapshot(training, changed)
+    # The host's and every attendee's clinic (before and after) may change when trained.
+    touched = {training.clinic_id, *training.attendees.values_list("clinic_id", flat=True)}
     if attendees is not None:
         old = set(training.attendees.values_list("pk", flat=True))
         new = {v.pk for v in attendees}
@@ -781,6 +794,9 @@ def training_update(
                 TrainingAttendance(training=training, vet_id=pk) for pk in sorted(new - old)
             )
             before["attendees"], after["attendees"] = sorted(old), sorted(new)
+            touched |= {v.clinic_id for v in attendees}
+    if "date" in changed or "attendees" in after:
+        trained.clinics_refresh(clinic_ids=touched)
     if asset_versions is not None:
         current = list(training.asset_versions.all())
         added = [v for v in asset_versions if v not in current]
@@ -1043,6 +1059,9 @@ def _apply_vets(plan: crm.ImportPlan, by: User) -> None:
     new = [Vet(**{**_VET_DEFAULTS, **r.values}) for r in plan.rows if r.action == RowAction.NEW]
     Vet.objects.bulk_create(new, batch_size=BULK_BATCH)
     _apply_updates(Vet, plan, by, "vet.update")
+    # A vet who moved takes their trainings from the old clinic's columns to the new one's.
+    moved = [r.changes["clinic_id"] for r in plan.rows if "clinic_id" in r.changes]
+    trained.clinics_refresh(clinic_ids=[pk for pair in moved for pk in pair])
 
 
 def _apply_updates(
