@@ -326,3 +326,73 @@ def test_concurrent_kpi_target_edits_from_the_same_version_one_wins_the_rest_are
     assert stored.edit_version == version + 1
     assert AuditEvent.objects.filter(action="kpi.set").count() == audit_rows + 1
     assert all(s.current.target == stored.target for s in stale)  # each is shown the winner's
+
+
+# --------------------------------------------------------------------------- training uploads
+
+
+def test_radiographs_uploaded_at_once_under_one_name_each_keep_their_own_file(
+    org, settings, tmp_path
+):
+    """Four experts upload "scan.png" at the same moment: four cases, none of whose
+    files was overwritten by another's."""
+    from onevoice.training import services as ts
+    from onevoice.training.models import VhsCase
+    from tests.training.factories import make_program, tiny_png
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    program = make_program(org).program
+    images = [tiny_png(10 + i, 10) for i in range(4)]
+    results = at_once(
+        [
+            partial(
+                ts.vhs_case_upload,
+                program=program,
+                user=org.users[Role.MARKETING],
+                title=f"Case {i}",
+                file_name="scan.png",
+                data=image,
+                reference_vhs=10.5,
+            )
+            for i, image in enumerate(images)
+        ]
+    )
+    assert all(isinstance(r, VhsCase) for r in results), results
+    for case, image in zip(results, images, strict=True):
+        stored = VhsCase.objects.get(pk=case.pk)
+        with stored.original.open("rb") as f:
+            assert f.read() == image, stored.original.name
+    assert len({VhsCase.objects.get(pk=c.pk).original.name for c in results}) == len(images)
+    assert AuditEvent.objects.filter(action="training.vhs_case.upload").count() == len(images)
+
+
+def test_questions_added_at_once_keep_their_own_image_and_place(org, settings, tmp_path):
+    from onevoice.training import services as ts
+    from onevoice.training.models import Question
+    from tests.training.factories import make_program, tiny_png
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    t = make_program(org)
+    images = [tiny_png(10 + i, 10) for i in range(4)]
+    results = at_once(
+        [
+            partial(
+                ts.question_create,
+                module=t.m1,
+                user=org.users[Role.MARKETING],
+                concept=t.concepts["vhs"],
+                kind="hotspot",
+                prompt=f"Click the apex ({i}).",
+                explanation="There.",
+                image=("apex.png", image),
+                hotspots=[{"x": 5, "y": 5, "r": 3}],
+            )
+            for i, image in enumerate(images)
+        ]
+    )
+    assert all(isinstance(r, Question) for r in results), results
+    for question, image in zip(results, images, strict=True):
+        with Question.objects.get(pk=question.pk).image.open("rb") as f:
+            assert f.read() == image
+    positions = list(Question.objects.filter(module=t.m1).values_list("position", flat=True))
+    assert len(set(positions)) == len(positions), sorted(positions)  # each its own place

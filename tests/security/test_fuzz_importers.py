@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from onevoice.accounts.services import api_token_create
 from onevoice.field import crm_import as crm
 from onevoice.field.models import Clinic, CrmImport, Vet
 from onevoice.measurement.models import SalesBatch
+from tests.security.support import state_diff, stored_state
 
 FUZZ = settings(
     max_examples=50,
@@ -388,3 +391,380 @@ def test_a_malformed_date_format_is_refused_on_the_page(org, client, sales_home,
     assert response.status_code == 200  # the preview again, naming the problem
     assert 'data-testid="import-error"' in response.content.decode()
     assert not SalesBatch.objects.exists()
+
+
+# --------------------------------------------------------------------------- uploads
+#
+# Every other place a user hands the app a file: training images (hotspot questions),
+# radiographs (PNG, JPEG, DICOM) and campaign assets. The answer is the stored file or
+# the form again naming the problem; a refusal leaves both the database and the media
+# folder as they were.
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    """A media folder of the test's own: the default one is shared with other runs."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)
+
+
+def _media_files() -> set[str]:
+    from django.conf import settings as django_settings
+
+    root = Path(django_settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG signature and an IHDR claiming any size (the pixels need not follow)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\0\0\0\0"
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    """A JPEG start, a start-of-frame with the size, and the end marker."""
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + sof + b"\xff\xd9"
+
+
+@st.composite
+def dicom_files(draw: Any) -> bytes:
+    """A DICOM file written by pydicom with plausible-to-absurd image attributes."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = draw(
+        st.sampled_from([ExplicitVRLittleEndian] * 3 + [JPEGBaseline8Bit])
+    )
+    ds = FileDataset("scan.dcm", {}, file_meta=meta, preamble=b"\0" * 128)
+    rows = draw(st.sampled_from([0, 1, 2, 16, 40, 8001, 65535]))
+    cols = draw(st.sampled_from([0, 1, 3, 16, 40, 8001, 65535]))
+    bits = draw(st.sampled_from([1, 8, 16, 32]))
+    samples = draw(st.sampled_from([1, 1, 3]))
+    frames = draw(st.sampled_from([1, 1, 2, 0]))
+    ds.Rows, ds.Columns = rows, cols
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = bits, bits, bits - 1
+    ds.PixelRepresentation = draw(st.sampled_from([0, 1]))
+    ds.SamplesPerPixel = samples
+    ds.PhotometricInterpretation = draw(
+        st.sampled_from(["MONOCHROME2", "MONOCHROME1", "RGB", "YBR_FULL", "PALETTE COLOR"])
+    )
+    if samples > 1:
+        ds.PlanarConfiguration = 0
+    if draw(st.booleans()):
+        ds.NumberOfFrames = frames
+    for keyword, values in (
+        ("RescaleSlope", ["1", "0", "-1", "1e308", "0.5"]),
+        ("RescaleIntercept", ["0", "-1024", "1e308"]),
+        ("WindowCenter", ["40", "0", "-1e308"]),
+        ("WindowWidth", ["400", "0", "1", "-5", "1e308"]),
+    ):
+        if draw(st.booleans()):
+            setattr(ds, keyword, draw(st.sampled_from(values)))
+    if draw(st.booleans()):
+        ds.PixelSpacing = draw(st.sampled_from([["0.1", "0.1"], ["0", "0"], ["-1", "2"]]))
+    exact = rows * cols * max(bits // 8, 1) * samples * max(frames, 1)
+    size = draw(st.sampled_from(["exact", "short", "long", "empty", "none"]))
+    if size != "none":
+        length = {"exact": exact, "short": exact // 2, "long": exact + 2, "empty": 0}[size]
+        if length > 400_000:  # an absurd size is claimed, not sent
+            length = 64
+        fill = draw(st.sampled_from([b"\0", b"\x80", b"\xff", b"\x12\x34"]))
+        ds.PixelData = (fill * (length // len(fill) + 1))[:length]
+    out = io.BytesIO()
+    try:
+        ds.save_as(out, enforce_file_format=True)
+    except Exception:  # pydicom refuses to write some absurd combinations: send the start
+        return b"\0" * 128 + b"DICM" + draw(st.binary(max_size=200))
+    return out.getvalue()
+
+
+IMAGE_NAMES = st.sampled_from(
+    [
+        "scan.png",
+        "scan.jpg",
+        "scan.dcm",
+        "scan",
+        "scan.html",
+        "scan.png.html",
+        "€€€",
+        "€€€.png",
+        "ümlaut röntgen.jpg",
+        "a" * 240 + ".png",
+        "../../etc/scan.png",
+        ".png",
+        "CON.png",
+        "x\u202egnp.html",
+    ]
+)
+
+
+@st.composite
+def image_files(draw: Any) -> tuple[str, bytes]:
+    """An image upload: a real small PNG, a header claiming any size, a JPEG frame, a
+    DICOM file, HTML or noise; sometimes truncated or followed by garbage."""
+    from tests.training.factories import tiny_png
+
+    kind = draw(st.sampled_from(["png", "png_header", "jpeg", "dicom", "dicom", "html", "noise"]))
+    side = st.sampled_from([0, 1, 40, 8000, 8001, 65535, 2**31 - 1, 2**32 - 1])
+    if kind == "png":
+        content = tiny_png(draw(st.integers(1, 40)), draw(st.integers(1, 40)))
+    elif kind == "png_header":
+        content = _png_header(draw(side), draw(side))
+    elif kind == "jpeg":
+        content = _jpeg(draw(side.filter(lambda n: n < 2**16)), draw(st.integers(0, 2**16 - 1)))
+    elif kind == "dicom":
+        content = draw(dicom_files())
+    elif kind == "html":
+        content = b"<html><script>alert(document.cookie)</script></html>"
+    else:
+        content = draw(st.binary(max_size=300))
+    mangle = draw(st.sampled_from(["none", "none", "none", "truncate", "garbage", "flip"]))
+    if mangle == "truncate":
+        content = content[: draw(st.integers(0, len(content)))]
+    elif mangle == "garbage":
+        content += draw(st.binary(min_size=1, max_size=40))
+    elif mangle == "flip" and content:
+        at = draw(st.integers(0, len(content) - 1))
+        content = content[:at] + bytes([content[at] ^ 0xFF]) + content[at + 1 :]
+    return draw(IMAGE_NAMES), content
+
+
+def _refusal_shown(response: Any) -> bool:
+    """The form came back with a reason: for the whole form or beside a field."""
+    page = response.content.decode()
+    return 'data-testid="error"' in page or 'data-testid="field-error"' in page
+
+
+def _served_as_an_image_or_attachment(response: Any) -> None:
+    assert response.status_code == 200
+    attachment = response.get("Content-Disposition", "").startswith("attachment")
+    assert attachment or response["Content-Type"] in {"image/png", "image/jpeg"}, response[
+        "Content-Type"
+    ]
+
+
+@FUZZ
+@given(
+    upload=image_files(),
+    reference=st.sampled_from(["11.2", "11.2", "5", "16", "4.99", "nan", "inf", "1e400", ""]),
+)
+def test_radiograph_upload_stores_the_case_or_refuses_it_naming_the_problem(
+    org, client, media, upload, reference
+):
+    from onevoice.training.models import VhsCase
+    from tests.training.factories import make_program
+
+    program = make_program(org).program
+    client.force_login(org.users[Role.MARKETING])
+    name, content = upload
+    before, media, cases = stored_state(), _media_files(), VhsCase.objects.count()
+    response = client.post(
+        reverse("training:vhs_case_upload", kwargs={"pk": program.pk}),
+        {
+            "title": "Cavalier",
+            "reference_vhs": reference,
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
+    assert response.status_code in {302, 400}, response.status_code
+    if response.status_code == 400:
+        event("radiograph: refused")
+        assert _refusal_shown(response)
+        assert not state_diff(before, stored_state())
+        assert _media_files() == media  # no file left behind by a refusal
+        return
+    event("radiograph: stored")
+    assert VhsCase.objects.count() == cases + 1
+    case = VhsCase.objects.latest("pk")
+    assert len(_media_files() - media) == 2  # the original and the image shown
+    assert AuditEvent.objects.filter(action="training.vhs_case.upload", object_id=str(case.pk))
+    _served_as_an_image_or_attachment(
+        client.get(reverse("training:vhs_case_image", kwargs={"pk": case.pk}))
+    )
+    assert client.get(response["Location"]).status_code == 200
+
+
+@FUZZ
+@given(
+    upload=st.one_of(image_files(), st.none()),
+    kind=st.sampled_from(["hotspot", "hotspot", "hotspot", "single"]),
+    hotspots=st.sampled_from(["10, 10, 5", "10, 10, 5", "", "1e400, 1, 1", "a, b, c", "5;5;0"]),
+)
+def test_question_image_upload_stores_the_question_or_refuses_it_naming_the_problem(
+    org, client, media, upload, kind, hotspots
+):
+    from onevoice.training.models import Question
+    from tests.training.factories import make_program
+
+    t = make_program(org)
+    client.force_login(org.users[Role.MARKETING])
+    data: dict[str, Any] = {
+        "kind": kind,
+        "concept": t.concepts["vhs"].pk,
+        "prompt": "Click the apex.",
+        "explanation": "There.",
+        "options": "*Yes\nNo",
+        "hotspots": hotspots,
+    }
+    if upload is not None:
+        data["image"] = SimpleUploadedFile(*upload)
+    before, media, questions = stored_state(), _media_files(), Question.objects.count()
+    response = client.post(reverse("training:question_create", kwargs={"pk": t.m1.pk}), data)
+    assert response.status_code in {302, 400}, response.status_code
+    if response.status_code == 400:
+        event("question: refused")
+        assert _refusal_shown(response)
+        assert not state_diff(before, stored_state())
+        assert _media_files() == media
+        return
+    event(f"question: stored {kind}")
+    assert Question.objects.count() == questions + 1
+    question = Question.objects.latest("pk")
+    assert AuditEvent.objects.filter(action="training.question.create", object_id=str(question.pk))
+    if question.image:
+        assert len(_media_files() - media) == 1
+        client.force_login(org.users[Role.SALES_REP])
+        _served_as_an_image_or_attachment(
+            client.get(reverse("training:question_image", kwargs={"pk": question.pk}))
+        )
+    else:
+        assert _media_files() == media
+
+
+ASSET_NAMES = st.sampled_from(
+    [
+        "aid.pdf",
+        "aid.PDF",
+        "slide.png",
+        "slide.jpg",
+        "deck.pptx",
+        "film.mp4",
+        "aid.html",
+        "aid.svg",
+        "aid.pdf.html",
+        "aid",
+        "€€€.pdf",
+        "a" * 240 + ".pdf",
+        "../../aid.pdf",
+    ]
+)
+ASSET_CONTENT = st.one_of(
+    st.sampled_from(
+        [
+            b"%PDF-1.4 aid",
+            b"\x89PNG\r\n\x1a\n" + b"\0" * 8,
+            b"\xff\xd8\xff\xe0",
+            b"PK\x03\x04deck",
+            b"\0\0\0\x18ftypmp42",
+            b"<html><script>1</script></html>",
+            b"%PDF-<html><script>1</script></html>",
+            b"",
+        ]
+    ),
+    st.binary(max_size=64),
+)
+
+
+@FUZZ
+@given(
+    name=ASSET_NAMES,
+    content=ASSET_CONTENT,
+    body=st.sampled_from(["", "", "A page, in **Markdown**.", " "]),
+    expires=st.sampled_from(["", "2027-01-31", "2027-02-30", "31/01/2027", "99999-01-01"]),
+    new_asset=st.booleans(),
+)
+def test_asset_upload_stores_a_checked_version_or_refuses_it_saying_why(
+    org, client, media, name, content, body, expires, new_asset
+):
+    from django.contrib.messages import get_messages
+
+    from onevoice.campaigns.models import AssetVersion
+    from tests.field.factories import campaign_toolkit
+
+    kit = campaign_toolkit(org)
+    campaign = kit.campaign
+    client.force_login(org.users[Role.MARKETING])
+    data: dict[str, Any] = {"body": body, "expires_on": expires}
+    if name != "aid" or content:  # "aid" with no bytes: no file part at all
+        data["file"] = SimpleUploadedFile(name, content)
+    if new_asset:
+        url = reverse("campaigns:asset_create", kwargs={"slug": campaign.slug})
+        data.update(title="Detail aid", kind="detail_aid")
+    else:
+        url = reverse(
+            "campaigns:asset_version_add",
+            kwargs={"slug": campaign.slug, "pk": kit.version.asset_id},
+        )
+    before, media, versions = stored_state(), _media_files(), AssetVersion.objects.count()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.status_code
+    if AssetVersion.objects.count() == versions:
+        event("asset: refused")
+        assert [str(m) for m in get_messages(response.wsgi_request)]  # the reason is shown
+        assert not state_diff(before, stored_state())
+        assert _media_files() == media
+        return
+    event("asset: stored")
+    version = AssetVersion.objects.latest("pk")
+    assert AuditEvent.objects.filter(action="asset.version_add", object_id=str(version.pk))
+    if version.file:
+        assert len(_media_files() - media) == 1
+        download = client.get(reverse("campaigns:asset_download", kwargs={"pk": version.pk}))
+        assert download.status_code == 200
+        assert download["Content-Disposition"].startswith("attachment")
+        assert download["Content-Type"] == version.content_type
+        assert download["Content-Type"] not in {"text/html", "image/svg+xml"}
+
+
+@pytest.mark.parametrize("name", ["€€€", ".png", "scan.dcm"])
+def test_a_question_image_with_an_unusable_name_or_a_dicom_is_stored_as_shown(
+    org, client, media, name
+):
+    """Found with the uploads above: a hotspot image named with no valid file-name
+    character ("€€€") was a bare 400 from storage, and a DICOM was kept as DICOM bytes
+    the question page cannot show. Both are now stored as the PNG/JPEG that is shown."""
+    from onevoice.training.models import Question
+    from tests.training.factories import make_program, tiny_png
+
+    t = make_program(org)
+    client.force_login(org.users[Role.MARKETING])
+    content = tiny_png() if name != "scan.dcm" else _dicom_with_pixels()
+    response = client.post(
+        reverse("training:question_create", kwargs={"pk": t.m1.pk}),
+        {
+            "kind": "hotspot",
+            "concept": t.concepts["vhs"].pk,
+            "prompt": "Click the apex.",
+            "explanation": "There.",
+            "hotspots": "10, 10, 5",
+            "image": SimpleUploadedFile(name, content),
+        },
+    )
+    assert response.status_code == 302
+    question = Question.objects.latest("pk")
+    assert question.image.name.endswith(".png")
+    client.force_login(org.users[Role.SALES_REP])
+    image = client.get(reverse("training:question_image", kwargs={"pk": question.pk}))
+    assert image["Content-Type"] == "image/png"
+
+
+def _dicom_with_pixels() -> bytes:
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset("scan.dcm", {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.Rows, ds.Columns, ds.SamplesPerPixel = 8, 8, 1
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PixelData = bytes(range(64))
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()

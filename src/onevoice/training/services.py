@@ -18,11 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Team, Territory, User
@@ -474,6 +476,15 @@ def _check_question(
             raise TrainingRuleError(ERROR_HOTSPOT_REGIONS)
 
 
+def _upload_stem(file_name: str, default: str) -> str:
+    """The uploaded file's name without folders or extension, as storage will accept it."""
+    stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0][:80]
+    try:
+        return get_valid_filename(stem)
+    except SuspiciousFileOperation:  # nothing usable left (empty, or only symbols)
+        return default
+
+
 @transaction.atomic
 def question_create(
     *,
@@ -504,12 +515,15 @@ def question_create(
         hotspots=hotspots,
     )
     width = height = None
+    picture = None
     if image is not None:
         try:
             picture = read_radiograph(image[0], image[1])
         except RadiographError as exc:
             raise TrainingRuleError(str(exc)) from None
         width, height = picture.width, picture.height
+    # The module's row lock makes questions added at once take distinct places.
+    Module.objects.select_for_update().get(pk=module.pk)
     position = (module.questions.aggregate(m=Max("position"))["m"] or 0) + 1
     question = Question(
         module=module,
@@ -528,8 +542,11 @@ def question_create(
         if kind == QuestionKind.HOTSPOT
         else [],
     )
-    if image is not None and kind == QuestionKind.HOTSPOT:
-        question.image.save(image[0], ContentFile(image[1]), save=False)
+    if image is not None and picture is not None and kind == QuestionKind.HOTSPOT:
+        # What is shown (a DICOM becomes a PNG), under a name storage accepts whatever
+        # the uploaded one was ("€€€" has no valid file-name characters).
+        name = f"{_upload_stem(image[0], 'image')}.{picture.display_ext}"
+        question.image.save(name, ContentFile(picture.display), save=False)
     question.save()
     if kind in {QuestionKind.SINGLE, QuestionKind.MULTIPLE}:
         AnswerOption.objects.bulk_create(
@@ -965,7 +982,7 @@ def vhs_case_upload(
         picture = read_radiograph(file_name, data)
     except RadiographError as exc:
         raise TrainingRuleError(str(exc)) from None
-    stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0][:80] or "radiograph"
+    stem = _upload_stem(file_name, "radiograph")
     case = VhsCase(
         program=program,
         title=title,
