@@ -86,12 +86,17 @@ def trainings_chart(facts: Facts, by: str = "territory") -> Chart:
     """Customer trainings per month, by territory (or region)."""
     t = facts.trainings
     c = facts.clinics
-    label = {int(pk): (code or "None") for pk, code in zip(c["pk"], c[by], strict=True)}
-    counts: dict[tuple[dt.date, str], int] = {}
-    for day, clinic in zip(t["date"], t["clinic_pk"], strict=True):
-        key = (_month(day), label.get(int(clinic), "None"))
-        counts[key] = counts.get(key, 0) + 1
-    rows = [{"month": m, by: group, "trainings": n} for (m, group), n in sorted(counts.items())]
+    rows: list[dict[str, Any]] = []
+    if not t.empty:
+        label = pd.Series(c[by].to_numpy(), index=c["pk"].astype(int)).map(lambda v: v or "None")
+        frame = pd.DataFrame(
+            {
+                "month": t["date"].map(_month),
+                by: t["clinic_pk"].astype(int).map(label).fillna("None"),
+            }
+        )
+        counts = frame.groupby(["month", by], sort=True).size()
+        rows = [{"month": m, by: group, "trainings": int(n)} for (m, group), n in counts.items()]
     return bar_chart(
         "trainings",
         f"Customer trainings per month, by {by}",
@@ -108,28 +113,47 @@ def trainings_chart(facts: Facts, by: str = "territory") -> Chart:
 
 def coverage_rows(facts: Facts) -> list[dict[str, Any]]:
     """Per territory: target clinics, reached in the period, trained by its end."""
+    return facts.derived("coverage_rows", lambda: _coverage_rows(facts))
+
+
+def _coverage_rows(facts: Facts) -> list[dict[str, Any]]:
     from onevoice.measurement.kpis import reached_clinics
 
     c = facts.clinics
+    if c.empty:
+        return []
     reached = reached_clinics(facts)
-    end = facts.scope.end
+    target = c["target"].astype(bool)
+    trained_by_end = pd.to_datetime(c["first_trained"]) <= pd.Timestamp(facts.scope.end)
+    # One pass over the clinics grouped by territory (not a scan of them per territory).
+    per_territory = (
+        c.assign(
+            is_target=target,
+            is_reached=target & c["pk"].astype(int).isin(reached),
+            is_trained=target & trained_by_end,
+        )
+        .groupby("territory", sort=True)
+        .agg(
+            name=("territory_name", "first"),
+            clinics=("pk", "size"),
+            target_clinics=("is_target", "sum"),
+            reached=("is_reached", "sum"),
+            trained=("is_trained", "sum"),
+        )
+    )
     rows = []
-    for territory, group in c.groupby("territory", sort=True):
-        targets = group[group["target"]]
-        trained = targets["first_trained"].map(lambda d: d is not None and d == d and d <= end)
-        n = len(targets)
+    for r in per_territory.itertuples():
+        n, reached_n, trained_n = int(r.target_clinics), int(r.reached), int(r.trained)
         rows.append(
             {
-                "territory": territory or "No territory",
-                "name": group["territory_name"].iloc[0] or "",
-                "clinics": len(group),
+                "territory": r.Index or "No territory",
+                "name": r.name or "",
+                "clinics": int(r.clinics),
                 "target_clinics": n,
-                "reached": int(targets["pk"].astype(int).isin(reached).sum()),
-                "trained": int(trained.sum()),
-                "reached_pct": round(100.0 * targets["pk"].astype(int).isin(reached).sum() / n, 1)
-                if n
-                else None,
-                "trained_pct": round(100.0 * trained.sum() / n, 1) if n else None,
+                "reached": reached_n,
+                "trained": trained_n,
+                "reached_pct": round(100.0 * reached_n / n, 1) if n else None,
+                "trained_pct": round(100.0 * trained_n / n, 1) if n else None,
             }
         )
     return rows
@@ -201,20 +225,28 @@ def sales_growth_rows(facts: Facts, key: str) -> list[dict[str, Any]]:
         if facts.scope.end >= campaign_start
         else 0
     )
-    mapping = dict(zip(clinics["code"], clinics[key], strict=True))
+    group_of = clinics[key].map(lambda v: str(v or ""))
+    n_clinics = group_of.value_counts()
+    # One groupby of the sales joined to each clinic's group, not a filter per group.
+    units: dict[tuple[str, str], float] = {}
+    if not sales.empty:
+        by_code = dict(zip(clinics["code"], group_of, strict=True))
+        totals = (
+            sales.assign(group=sales["clinic_id"].map(by_code))
+            .groupby(["group", "phase"], sort=False)["units"]
+            .sum()
+        )
+        units = {(str(g), str(p)): float(u) for (g, p), u in totals.items()}
     out = []
-    groups = sorted({str(v or "") for v in clinics[key]})
-    for group in groups:
-        codes = {c for c, v in mapping.items() if str(v or "") == group}
-        rows = sales[sales["clinic_id"].isin(codes)] if not sales.empty else sales
-        before = float(rows.loc[rows["phase"] == "before", "units"].sum()) if len(rows) else 0.0
-        during = float(rows.loc[rows["phase"] == "campaign", "units"].sum()) if len(rows) else 0.0
+    for group in sorted(n_clinics.index):
+        before = units.get((group, "before"), 0.0)
+        during = units.get((group, "campaign"), 0.0)
         per_before = before / 12
         per_during = during / months_during if months_during else None
         out.append(
             {
                 key: group or "None",
-                "clinics": len(codes),
+                "clinics": int(n_clinics[group]),
                 "units_before_per_month": round(per_before, 2),
                 "units_during_per_month": None if per_during is None else round(per_during, 2),
                 "change_pct": None
@@ -431,23 +463,25 @@ CHARTS: dict[str, dict[str, ChartBuilder]] = {
 
 @dataclass
 class Dashboard:
+    """What one dashboard shows: plain data, stored as computed (see ``snapshots``)."""
+
     kind: str
-    facts: Facts
+    clinics: int
     charts: list[Chart]
     board: list[KpiRow] = field(default_factory=list)
     selection: list[KpiResult] = field(default_factory=list)
     tables: dict[str, Any] = field(default_factory=dict)
 
 
-def dashboard_chart(kind: str, name: str, facts: Facts) -> Chart | None:
-    builder = CHARTS.get(kind, {}).get(name)
-    return builder(facts) if builder else None
+def dashboard_chart(dashboard: Dashboard, name: str) -> Chart | None:
+    """The chart ``name`` of a built dashboard (its rows are the CSV)."""
+    return next((c for c in dashboard.charts if c.name == name), None)
 
 
 def dashboard_build(kind: str, facts: Facts) -> Dashboard:
     """Every chart and table of one dashboard for the scope of ``facts``."""
     charts = [builder(facts) for name, builder in CHARTS[kind].items() if name != "kpi_selection"]
-    dash = Dashboard(kind=kind, facts=facts, charts=charts)
+    dash = Dashboard(kind=kind, clinics=len(facts.clinics), charts=charts)
     if kind == "marketing":
         dash.board = kpi_board(campaign=facts.scope.campaign)
         dash.selection = kpi_results(facts=facts)

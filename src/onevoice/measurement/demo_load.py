@@ -39,6 +39,7 @@ from onevoice.field.services import (
     trainings_bulk_load,
     vets_bulk_load,
 )
+from onevoice.measurement.freshness import data_changed
 from onevoice.measurement.sales import sales_import
 from onevoice.training.demo_program import demo_program_load
 
@@ -203,6 +204,8 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
     activities, ladder = _field_history(launch, usernames)
     counts["activities"] = activities_bulk_load(rows=activities)
     counts["ladder_moves"] = ladder_bulk_load(rows=ladder)
+    # Bulk loads send no signals: every dashboard computed before is out of date.
+    data_changed()
     return counts
 
 

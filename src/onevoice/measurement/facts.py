@@ -15,9 +15,10 @@ restricted to the clinics and reps of the scope.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from django.db.models import Q, QuerySet
@@ -34,6 +35,7 @@ from onevoice.measurement.models import SalesBatch, UpliftAnalysis
 from onevoice.training import selectors as training_selectors
 
 PRE_PERIOD_MONTHS = 12
+T = TypeVar("T")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -107,6 +109,14 @@ class Scope:
         }
 
 
+def _dates(stamps: pd.Series) -> pd.Series:
+    """The calendar day of each aware datetime as the database returns it (in UTC), as
+    ``datetime.date()`` gives it, in one pass."""
+    if stamps.empty:
+        return stamps
+    return pd.to_datetime(stamps, utc=True).dt.date
+
+
 def campaign_skus(campaign: Campaign) -> list[str]:
     """The SKUs whose sales count for the campaign: its own, else every product's."""
     own = sorted(campaign.skus.values_list("sku", flat=True))
@@ -134,6 +144,13 @@ class Facts:
 
     scope: Scope
     _cache: dict[str, Any] = field(default_factory=dict)
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per scope: what several charts and tables share (coverage,
+        reached clinics) is derived once per request, not once per chart."""
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return cast(T, self._cache[name])
 
     # ------------------------------------------------------------ clinics and people
 
@@ -181,6 +198,12 @@ class Facts:
     def clinic_pks(self) -> list[int]:
         return [int(p) for p in self.clinics["pk"]]
 
+    @property
+    def clinic_subquery(self) -> QuerySet[Clinic, Any]:
+        """The scope's clinics as a subquery: the database filters by it, which a list of
+        every primary key (100,000 at head office) would make slow to send and plan."""
+        return self.scope.clinics().order_by().values("pk")
+
     @cached_property
     def treatment_dates(self) -> dict[str, dt.date]:
         return field_selectors.clinic_treatment_dates()
@@ -204,7 +227,7 @@ class Facts:
             field_selectors.training_list(
                 user=s.viewer, filters=field_selectors.TrainingFilters(since=s.start)
             )
-            .filter(date__lte=s.end, clinic_id__in=self.clinic_pks)
+            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery)
             .prefetch_related(None)
             .order_by("date", "code")
         )
@@ -220,7 +243,7 @@ class Facts:
             field_selectors.training_list(
                 user=s.viewer, filters=field_selectors.TrainingFilters(since=s.start)
             )
-            .filter(date__lte=s.end, clinic_id__in=self.clinic_pks)
+            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery)
             .filter(trainingattendance__isnull=False)
             .prefetch_related(None)
             .order_by("date", "code", "trainingattendance__vet_id")
@@ -244,17 +267,17 @@ class Facts:
             field_selectors.activity_list(
                 user=s.viewer, filters=field_selectors.ActivityFilters(since=s.start)
             )
-            .filter(occurred_at__date__lte=s.end, clinic_id__in=self.clinic_pks)
+            .filter(occurred_at__date__lte=s.end, clinic_id__in=self.clinic_subquery)
             .prefetch_related(None)
             .order_by("occurred_at", "pk")
         )
-        rows = [
-            (pk, at.date(), clinic, kind, rep)
-            for pk, at, clinic, kind, rep in qs.values_list(
-                "pk", "occurred_at", "clinic_id", "kind", "rep_id"
-            )
-        ]
-        return pd.DataFrame(rows, columns=["pk", "date", "clinic_pk", "kind", "rep_id"])
+        columns = ["pk", "date", "clinic_pk", "kind", "rep_id"]
+        frame = pd.DataFrame(
+            list(qs.values_list("pk", "occurred_at", "clinic_id", "kind", "rep_id")),
+            columns=columns,
+        )
+        frame["date"] = _dates(frame["date"])
+        return frame
 
     @cached_property
     def objections_heard(self) -> pd.DataFrame:
@@ -266,7 +289,7 @@ class Facts:
             )
             .filter(
                 occurred_at__date__lte=s.end,
-                clinic_id__in=self.clinic_pks,
+                clinic_id__in=self.clinic_subquery,
                 objections__campaign=s.campaign,
             )
             .prefetch_related(None)
@@ -282,7 +305,7 @@ class Facts:
     def asset_uses(self) -> pd.DataFrame:
         """Uses of the campaign's approved assets at the scope's clinics (or by its reps)."""
         s = self.scope
-        where = Q(clinic_id__in=self.clinic_pks) | Q(
+        where = Q(clinic_id__in=self.clinic_subquery) | Q(
             clinic__isnull=True, user_id__in=list(self.reps)
         )
         if not s.filtered and can_view_all_clinics(user=s.viewer):

@@ -149,6 +149,10 @@ def prework_completed(facts: Facts) -> KpiMeasure:
 def reached_clinics(facts: Facts) -> set[int]:
     """Target clinics with a logged activity, or a customer training they hosted or one
     of their vets attended, between the campaign's start and the scope's end."""
+    return facts.derived("reached_clinics", lambda: _reached_clinics(facts))
+
+
+def _reached_clinics(facts: Facts) -> set[int]:
     s = facts.scope
     targets = set(facts.clinics.loc[facts.clinics["target"], "pk"].astype(int))
     touched: set[int] = set()

@@ -137,3 +137,40 @@ class ReviewLesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_function_display()} lessons of {self.campaign}"
+
+
+class DataVersion(models.Model):
+    """A token that changes, in the writer's transaction, with every write to what the
+    dashboards show: ``data`` for most writes, ``activity:<territory>`` for the frequent
+    ones (logged activities), so a rep's dashboard is not recomputed when another
+    territory logs a visit. See :mod:`onevoice.measurement.freshness`."""
+
+    key = models.CharField(max_length=60, unique=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.token}"
+
+
+class DashboardSnapshot(models.Model):
+    """One dashboard as computed for one scope (who, which campaign, days and filters, as
+    asked), with the data version it was computed from; shared by every server process
+    and replaced when the version it was computed from is no longer current."""
+
+    key = models.CharField(max_length=64, unique=True)
+    version = models.CharField(max_length=64)
+    payload = models.BinaryField(help_text="The computed dashboard, pickled (for its CSVs).")
+    page = models.BinaryField(
+        default=b"", help_text="Its rendered HTML fragments, pickled (empty until shown)."
+    )
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"dashboard {self.key[:12]} at version {self.version[:12]}"

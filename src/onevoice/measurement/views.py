@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from onevoice.accounts.choices import Role
@@ -29,8 +32,8 @@ from onevoice.field.choices import Segment
 from onevoice.field.permissions import roles_with, signed_in
 from onevoice.measurement import sales
 from onevoice.measurement.choices import KpiTrigger
-from onevoice.measurement.dashboards import dashboard_build, dashboard_chart
-from onevoice.measurement.facts import Facts, Scope
+from onevoice.measurement.dashboards import CHARTS, Dashboard, dashboard_chart
+from onevoice.measurement.facts import Scope
 from onevoice.measurement.forms import (
     ColumnMappingForm,
     DashboardFilterForm,
@@ -70,6 +73,7 @@ from onevoice.measurement.review_files import (
     review_xlsx,
     review_zip,
 )
+from onevoice.measurement.snapshots import Fragments, dashboard_for, dashboard_page_for
 from onevoice.measurement.uplift import (
     UpliftOptions,
     uplift_analysis_compute,
@@ -338,6 +342,8 @@ def _dashboard_request(request: HttpRequest, kind: str) -> DashboardRequest:
     return DashboardRequest(user, form, campaign, scope)
 
 
+CHART_NAMES = {kind: frozenset(charts) for kind, charts in CHARTS.items()}
+
 DASHBOARD_TITLES = {
     "marketing": "Marketing dashboard",
     "sales": "Sales manager's dashboard",
@@ -345,11 +351,39 @@ DASHBOARD_TITLES = {
 }
 
 
+def _dashboard_fragments(
+    kind: str, asked: DashboardRequest, query: str
+) -> Callable[[Dashboard], Fragments]:
+    """Render the parts of the page that depend only on the dashboard, the filters and
+    the query (stored with the dashboard; the CSRF-protected button is not among them)."""
+
+    def render(dashboard: Dashboard) -> Fragments:
+        context = {
+            "kind": kind,
+            "form": asked.form,
+            "campaign": asked.campaign,
+            "scope": asked.scope,
+            "dashboard": dashboard,
+            "query": query,
+        }
+        return {
+            part: render_to_string(f"measurement/_dashboard_{part}.html", context)
+            for part in ("filters", "summary", "body")
+        }
+
+    return render
+
+
 def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
     asked = _dashboard_request(request, kind)
-    dashboard = None
+    page = None
+    query = request.GET.urlencode()
     if asked.scope is not None:
-        dashboard = dashboard_build(kind, Facts(asked.scope))
+        fragments = dashboard_page_for(
+            kind, asked.scope, variant=query, render=_dashboard_fragments(kind, asked, query)
+        )
+        # Rendered by Django's templates, escaped there.
+        page = {part: mark_safe(html) for part, html in fragments.items()}
     user = asked.user
     return render(
         request,
@@ -360,8 +394,8 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
             "form": asked.form,
             "campaign": asked.campaign,
             "scope": asked.scope,
-            "dashboard": dashboard,
-            "query": request.GET.urlencode(),
+            "page": page,
+            "query": query,
             "can_compute": asked.campaign is not None
             and can_compute_kpis(user=user, campaign=asked.campaign),
             "can_review": asked.campaign is not None
@@ -407,7 +441,11 @@ def dashboard_csv(request: HttpRequest, kind: str, chart: str) -> HttpResponse:
     asked = _dashboard_request(request, kind)
     if asked.scope is None:
         raise Http404("There is no campaign yet.")
-    found = dashboard_chart(kind, chart, Facts(asked.scope))
+    found = (
+        dashboard_chart(dashboard_for(kind, asked.scope, variant=request.GET.urlencode()), chart)
+        if chart in CHART_NAMES.get(kind, ())
+        else None
+    )
     if found is None:
         raise Http404("No such chart.")
     response = HttpResponse(content_type="text/csv")
