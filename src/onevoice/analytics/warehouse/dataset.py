@@ -31,7 +31,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
@@ -47,6 +48,7 @@ from onevoice.analytics.warehouse.dedup import DuplicateFinder
 from onevoice.analytics.warehouse.errors import UNKNOWN_BATCH, UnknownBatchError
 from onevoice.analytics.warehouse.mapping import ColumnMapping, resolve_columns
 from onevoice.analytics.warehouse.readers import (
+    FastCsvReader,
     FastPathUnavailable,
     RawChunk,
     SalesFileReader,
@@ -86,6 +88,10 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": ["date", "source_row"],
     "column_encoding": {"source_row": "DELTA_BINARY_PACKED"},
 }
+
+# Fields whose text repeats a lot in any sales file (revenue, mostly distinct, does not):
+# the fast CSV reader dictionary-encodes them so validation parses each distinct value once.
+DICTIONARY_FIELDS = ("clinic_id", "sku", "date", "units", "currency")
 
 BATCH_NOT_ACTIVE = "batch {batch_id!r} was already rolled back on {when}"
 EXPORT_SUFFIX = "{file}: export writes .csv or .parquet files, not {suffix!r}"
@@ -337,6 +343,8 @@ class SalesDataset:
     ) -> tuple[_Staged, SalesFileReader]:
         reader = open_sales_file(path, mapping)
         columns = resolve_columns(reader.header, mapping, path.name)
+        if isinstance(reader, FastCsvReader):
+            reader.dictionary_columns = {columns[c] for c in DICTIONARY_FIELDS if c in columns}
         try:
             staged = self._stage_pass(
                 reader, columns, mapping, reference, batch_id, stage, on_progress
@@ -377,23 +385,34 @@ class SalesDataset:
             )
 
         def good_batches(chunks: Iterator[RawChunk]) -> Iterator[pa.RecordBatch]:
-            for chunk in chunks:
-                if staged.validator is None:
-                    settings = detect_settings(chunk, columns, mapping, reference, delimiter)
-                    staged.validator = make_validator(settings)
-                result = staged.validator.validate(chunk)
-                staged.rows_read += chunk.num_rows + len(chunk.malformed)
-                staged.rows_stored += result.good.num_rows
-                staged.reasons.append(result.reasons)
-                if result.quarantine.num_rows:
-                    self._write_quarantine(stage, staged, result.quarantine)
-                staged.duplicates.add(*result.key_hash, result.good.column("source_row").to_numpy())
-                if on_progress is not None:
-                    on_progress(
-                        ImportProgress(staged.rows_read, chunk.bytes_read, reader.total_bytes)
+            # Key hashes are computed and filed in a helper thread while the next chunk is
+            # validated (their numpy and Arrow kernels release the GIL).
+            with ThreadPoolExecutor(max_workers=1) as dedup:
+                filed: list[Future[None]] = []
+                for chunk in chunks:
+                    if staged.validator is None:
+                        settings = detect_settings(chunk, columns, mapping, reference, delimiter)
+                        staged.validator = make_validator(settings)
+                    result = staged.validator.validate(chunk)
+                    staged.rows_read += chunk.num_rows + len(chunk.malformed)
+                    staged.rows_stored += result.good.num_rows
+                    staged.reasons.append(result.reasons)
+                    if result.quarantine.num_rows:
+                        self._write_quarantine(stage, staged, result.quarantine)
+                    for f in [f for f in filed if f.done()]:
+                        f.result()  # raises what went wrong in the helper
+                        filed.remove(f)
+                    filed.append(
+                        dedup.submit(_file_keys, staged.validator, staged.duplicates, result.good)
                     )
-                if result.good.num_rows:
-                    yield result.good
+                    if on_progress is not None:
+                        on_progress(
+                            ImportProgress(staged.rows_read, chunk.bytes_read, reader.total_bytes)
+                        )
+                    if result.good.num_rows:
+                        yield result.good
+                for f in filed:
+                    f.result()  # raises what went wrong in the helper
 
         try:
             self._write_staged(good_batches(reader.chunks()), stage)
@@ -407,7 +426,9 @@ class SalesDataset:
         return staged
 
     @staticmethod
-    def _write_staged(batches: Iterator[pa.RecordBatch], stage: Path) -> None:
+    def _write_staged(
+        batches: Iterator[pa.RecordBatch], stage: Path, basename: str = "part-{i}.parquet"
+    ) -> None:
         parquet = pads.ParquetFileFormat()
         options = parquet.make_write_options(**PARQUET_OPTIONS)
         pads.write_dataset(
@@ -417,7 +438,7 @@ class SalesDataset:
             format=parquet,
             file_options=options,
             partitioning=pads.partitioning(pa.schema([("month", pa.string())]), flavor="hive"),
-            basename_template="part-{i}.parquet",
+            basename_template=basename,
             existing_data_behavior="overwrite_or_ignore",
             max_rows_per_group=ROWS_PER_GROUP,
             min_rows_per_group=MIN_ROWS_PER_GROUP,
@@ -440,11 +461,21 @@ class SalesDataset:
         details.update(self._duplicates_of_stored(stage, file, exclude=set(details)))
         if not details or staged.validator is None:
             return
-        dup_rows = pa.array(sorted(details), pa.int64())
+        rows = sorted(details)
+        self._drop_rows(stage, pa.array(rows, pa.int64()))
+        # The stored rows are typed; the quarantine keeps the text as it was in the file.
+        raw = reader.rows_text(rows)
+        self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))
+        staged.rows_stored -= len(details)
+        staged.reasons.append({DUPLICATE_LINE: len(details)})
 
-        def drop_duplicates(part: Path) -> None:
+    @staticmethod
+    def _drop_rows(stage: Path, rows: pa.Array) -> None:
+        """Rewrite the staged month files that hold any of ``rows``, without them."""
+
+        def drop(part: Path) -> None:
             table = pq.read_table(part)
-            keep = pa.compute.invert(pa.compute.is_in(table["source_row"], value_set=dup_rows))
+            keep = pc.invert(pc.is_in(table["source_row"], value_set=rows))
             kept = table.filter(keep)
             if kept.num_rows == table.num_rows:
                 return
@@ -454,15 +485,10 @@ class SalesDataset:
 
         # Month files are independent and pyarrow releases the GIL: rewrite them in parallel.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            list(pool.map(drop_duplicates, sorted((stage / "data").glob("month=*/*.parquet"))))
+            list(pool.map(drop, sorted((stage / "data").glob("month=*/*.parquet"))))
         for month_dir in (stage / "data").glob("month=*"):
             if not any(month_dir.iterdir()):
                 month_dir.rmdir()
-        # The stored rows are typed; the quarantine keeps the text as it was in the file.
-        raw = reader.rows_text(dup_rows.to_pylist())
-        self._write_quarantine(stage, staged, staged.validator.duplicate_rows(raw, details))
-        staged.rows_stored -= len(details)
-        staged.reasons.append({DUPLICATE_LINE: len(details)})
 
     @staticmethod
     def _duplicates_in_file(staged: _Staged, file: str) -> dict[int, str]:
@@ -629,3 +655,10 @@ class SalesDataset:
         for month in self.root.glob("data/month=*"):
             with contextlib.suppress(OSError):
                 month.rmdir()
+
+
+def _file_keys(
+    validator: ChunkValidator, duplicates: DuplicateFinder, good: pa.RecordBatch
+) -> None:
+    """Hash the stored rows' keys and file them for the search for repeated lines."""
+    duplicates.add(*validator.key_hash(good), good.column("source_row").to_numpy())

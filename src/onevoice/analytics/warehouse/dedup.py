@@ -1,7 +1,7 @@
 """Finding repeated lines in a file of any size, cheaply.
 
 Each stored row contributes a 128-bit hash of its key (two independent 64-bit hashes,
-see :meth:`ChunkValidator._hash_keys`); rows whose hashes agree are the same line. The
+see :meth:`ChunkValidator.key_hash`); rows whose hashes agree are the same line. The
 chance that two different lines of a ten-million-row file share both halves is about
 10^-25, far below that of a disk error, and it saves reading the staged rows back.
 

@@ -20,8 +20,10 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,8 +99,6 @@ class _HashingFile(io.RawIOBase):
         self._fh = open(path, "rb")  # noqa: SIM115  # closed by close()
         self._hash = hashlib.sha256()
         self.bytes_read = 0
-        self.newlines = 0
-        self.last_byte = b""
 
     def readable(self) -> bool:
         return True
@@ -117,15 +117,6 @@ class _HashingFile(io.RawIOBase):
     def _see(self, data: bytes) -> None:
         self._hash.update(data)
         self.bytes_read += len(data)
-        # Counting line breaks lets the fast reader prove its row numbers are line numbers.
-        self.newlines += data.count(b"\n")
-        if data:
-            self.last_byte = data[-1:]
-
-    @property
-    def lines(self) -> int:
-        """Lines seen so far (a last line without a line break counts)."""
-        return self.newlines + (1 if self.last_byte not in (b"", b"\n") else 0)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -183,7 +174,10 @@ class SalesFileReader(ABC):
                 parts.append(
                     pa.table(
                         {
-                            **{n: pc.filter(chunk.columns[n], mask) for n in self.column_names},
+                            **{
+                                n: as_text(pc.filter(chunk.columns[n], mask))
+                                for n in self.column_names
+                            },
                             "_source_row": pc.filter(chunk.source_row, mask),
                         }
                     )
@@ -336,7 +330,14 @@ def _line_offsets(path: Path, lines: Sequence[int]) -> dict[int, int]:
 
 
 class FastCsvReader(_CsvRowsText):
-    """pyarrow streaming CSV reader; raises FastPathUnavailable on anything irregular."""
+    """pyarrow streaming CSV reader; raises FastPathUnavailable on anything irregular.
+
+    pyarrow reads the file itself (no Python file object in between, so parsing does
+    not wait for the GIL) and parses the next block in a helper thread while the caller
+    validates the current one; a second thread hashes the bytes and counts the line
+    breaks. Columns named in ``dictionary_columns`` come out dictionary-encoded: ids,
+    dates and units repeat a lot, so validation parses each distinct text once.
+    """
 
     kind = "CSV"
 
@@ -344,6 +345,7 @@ class FastCsvReader(_CsvRowsText):
         super().__init__(path)
         self.dialect = dialect
         self.header, self._header_first = _read_header(path, dialect)
+        self.dictionary_columns: set[str] = set()
         if not self.header:
             raise ImportRefused(EMPTY_FILE.format(file=path.name))
 
@@ -351,75 +353,125 @@ class FastCsvReader(_CsvRowsText):
         if not self._header_first or len(self.header) < 2:
             raise FastPathUnavailable("header is not on line 1")
         irregular: list[int] = []
+        stop = threading.Event()
+        try:
+            # Leaving the block waits for the helpers, then closes the file.
+            with pa.OSFile(str(self.path)) as source, ThreadPoolExecutor(2) as helpers:
+                scan = helpers.submit(_scan_bytes, self.path, stop)
+                try:
+                    reader = self._open(source, irregular)
+                    next_row = 2
+                    pending = helpers.submit(_next_batch, reader)
+                    while (batch := pending.result()) is not None:
+                        if irregular:
+                            raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
+                        pending = helpers.submit(_next_batch, reader)
+                        yield self._chunk(batch, next_row, min(source.tell(), self.total_bytes))
+                        next_row += batch.num_rows
+                    if irregular:
+                        raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
+                    digest, lines = scan.result()
+                finally:
+                    stop.set()
+            if lines != next_row - 1:
+                # A quoted value spanned lines: record numbers are not line numbers.
+                raise FastPathUnavailable("records span several lines")
+            self._hash = digest
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise FastPathUnavailable(str(exc)) from exc
 
+    def _open(self, source: pa.NativeFile, irregular: list[int]) -> pacsv.CSVStreamingReader:
         def on_invalid(row: Any) -> str:
             irregular.append(row.actual_columns)
             return "skip"
 
         names = self.column_names
-        source = _HashingFile(self.path)
         encoding = (
             "utf8" if self.dialect.encoding in ("utf-8", "utf-8-sig") else self.dialect.encoding
         )
-        try:
-            reader = pacsv.open_csv(
-                source,
-                read_options=pacsv.ReadOptions(
-                    block_size=CSV_BLOCK_BYTES, column_names=names, skip_rows=1, encoding=encoding
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.dialect.delimiter,
-                    newlines_in_values=False,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-            next_row = 2
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                if irregular:
-                    raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
-                n = batch.num_rows
-                rows = pa.array(np.arange(next_row, next_row + n, dtype=np.int64))
-                next_row += n
-                columns = dict(zip(names, batch.columns, strict=True))
-                blank = _blank_rows(columns)
-                if blank is not None:
-                    # Blank lines are not records (the exact reader skips them too).
-                    keep = pc.invert(blank)
-                    columns = {k: pc.filter(c, keep) for k, c in columns.items()}
-                    rows = pc.filter(rows, keep)
-                yield RawChunk(columns=columns, source_row=rows, bytes_read=source.bytes_read)
-            if irregular:
-                raise FastPathUnavailable(f"{len(irregular)} irregular row(s)")
-            if source.lines != next_row - 1:
-                # A quoted value spanned lines: record numbers are not line numbers.
-                raise FastPathUnavailable("records span several lines")
-            self._hash = source.hexdigest()
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise FastPathUnavailable(str(exc)) from exc
-        finally:
-            source.close()
+        text = pa.dictionary(pa.int32(), pa.string())
+        return pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                block_size=CSV_BLOCK_BYTES, column_names=names, skip_rows=1, encoding=encoding
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.dialect.delimiter,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={
+                    n: text if n in self.dictionary_columns else pa.string() for n in names
+                },
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    def _chunk(self, batch: pa.RecordBatch, first_row: int, bytes_read: int) -> RawChunk:
+        n = batch.num_rows
+        rows = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+        columns = dict(zip(self.column_names, batch.columns, strict=True))
+        blank = _blank_rows(columns)
+        if blank is not None:
+            # Blank lines are not records (the exact reader skips them too).
+            keep = pc.invert(blank)
+            columns = {k: pc.filter(c, keep) for k, c in columns.items()}
+            rows = pc.filter(rows, keep)
+        return RawChunk(columns=columns, source_row=rows, bytes_read=bytes_read)
+
+
+def _next_batch(reader: pacsv.CSVStreamingReader) -> pa.RecordBatch | None:
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
+
+
+def _scan_bytes(path: Path, stop: threading.Event) -> tuple[str, int]:
+    """SHA-256 of the file and its number of lines (a last line without a break counts)."""
+    digest = hashlib.sha256()
+    newlines = 0
+    last = b""
+    with open(path, "rb") as fh:
+        while not stop.is_set() and (block := fh.read(CSV_BLOCK_BYTES)):
+            digest.update(block)
+            newlines += block.count(b"\n")
+            last = block[-1:]
+    return digest.hexdigest(), newlines + (1 if last not in (b"", b"\n") else 0)
 
 
 def _blank_rows(columns: dict[str, pa.Array]) -> pa.Array | None:
     """Mask of rows whose every field is empty, or None when there are none."""
     first = next(iter(columns.values()))
     # Cheap test first: a blank row has an empty first field.
-    if not pc.any(pc.equal(first, "")).as_py():
+    if not pc.any(per_value(first, lambda v: pc.equal(v, ""))).as_py():
         return None
-    mask = pc.equal(pc.utf8_trim_whitespace(first), "")
+    mask = None
     for column in columns.values():
-        mask = pc.and_(mask, pc.equal(pc.utf8_trim_whitespace(column), ""))
+        empty = per_value(column, lambda v: pc.equal(pc.utf8_trim_whitespace(v), ""))
+        mask = empty if mask is None else pc.and_(mask, empty)
     return mask if pc.any(mask).as_py() else None
+
+
+def per_value(column: pa.Array, compute: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``compute`` applied to every value of a text column.
+
+    On a dictionary-encoded column it runs once per distinct text, then each row takes
+    its value's result: parsing a few hundred distinct dates instead of every row's.
+    """
+    if pa.types.is_dictionary(column.type):
+        return pc.take(compute(column.dictionary), column.indices)
+    return compute(column)
+
+
+def as_text(column: pa.Array) -> pa.Array:
+    """A text column as a plain string array (dictionary-encoded columns decoded)."""
+    if pa.types.is_dictionary(column.type):
+        return column.dictionary_decode()
+    return column
 
 
 class ExactCsvReader(_CsvRowsText):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from onevoice.analytics.warehouse.mapping import ColumnMapping
 from onevoice.analytics.warehouse.products import ProductMaster
-from onevoice.analytics.warehouse.readers import RawChunk
+from onevoice.analytics.warehouse.readers import RawChunk, as_text, per_value
 
 UNKNOWN_CLINIC = "unknown_clinic"
 UNKNOWN_SKU = "unknown_sku"
@@ -190,9 +190,6 @@ class ValidatedChunk:
     good: pa.RecordBatch
     quarantine: pa.Table
     reasons: dict[str, int]
-    key_hash: tuple[np.ndarray, np.ndarray] = field(
-        default_factory=lambda: (np.empty(0, np.uint64), np.empty(0, np.uint64))
-    )
 
 
 def detect_settings(
@@ -232,11 +229,14 @@ def _detect_date_format(values: list[str], reference: Reference) -> str:
     if not values:
         return ISO_DATE
     raw = pa.array(values, pa.string())
-    try:
-        pc.cast(raw, pa.date32())
-        return ISO_DATE  # every sample value is an ISO date: nothing to choose
-    except pa.ArrowInvalid:
-        pass
+    iso = _parse_iso(raw)
+    plausible = pc.sum(
+        pc.and_(pc.greater_equal(iso, reference.earliest), pc.less_equal(iso, reference.latest))
+    ).as_py()
+    if 2 * (plausible or 0) > len(values):
+        # No other format reads a value written YYYY-MM-DD, so none can score higher:
+        # a few refused dates need not cost a DuckDB query.
+        return ISO_DATE
     # One query scores every candidate format on the sample.
     scores = ", ".join(
         f"count(*) FILTER (WHERE TRY_STRPTIME(t, $f{i})::DATE BETWEEN $earliest AND $latest)"
@@ -291,6 +291,10 @@ def parse_dates(con: duckdb.DuckDBPyConnection, raw: pa.Array, fmt: str) -> pa.A
     """
     if fmt != ISO_DATE:
         return _parse_dates_duckdb(con, raw, fmt)
+    return _parse_iso(raw)
+
+
+def _parse_iso(raw: pa.Array) -> pa.Array:
     try:
         return pc.cast(raw, pa.date32())  # strict and fast: the common case
     except pa.ArrowInvalid:
@@ -446,27 +450,46 @@ class ChunkValidator:
             index = pc.replace_with_mask(index, missing, retry)
         return index
 
+    def _clinic_index(self, raw: pa.Array) -> pa.Array:
+        """Index of each clinic id in the reference (null if unknown), after the mapping."""
+        return self._lookup(self._map_clinics(raw), self._clinics)
+
+    def _map_clinics(self, raw: pa.Array) -> pa.Array:
+        """Distributor ids replaced by the company's where the mapping table has them."""
+        if not len(self._map_keys):
+            return raw
+        pos = pc.index_in(pc.utf8_trim(raw, _TRIM), value_set=self._map_keys)
+        return pc.coalesce(pc.take(self._map_values, pos), raw)
+
+    def _dates(self, raw: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Parsed dates and their month codes (see :func:`month_codes`), per distinct text."""
+        fmt = self.settings.date_format
+        if pa.types.is_dictionary(raw.type):
+            values = parse_dates(self._con, raw.dictionary, fmt)
+            return pc.take(values, raw.indices), pc.take(month_codes(values), raw.indices)
+        date = parse_dates(self._con, raw, fmt)
+        return date, month_codes(date)
+
     def validate(self, chunk: RawChunk) -> ValidatedChunk:
         """Split a chunk into stored rows (typed) and quarantined rows (original text)."""
         cols = self.columns
-        raw_clinic = chunk.columns[cols["clinic_id"]]
-        mapped_clinic = raw_clinic
-        if len(self._map_keys):
-            pos = pc.index_in(pc.utf8_trim(raw_clinic, _TRIM), value_set=self._map_keys)
-            mapped_clinic = pc.coalesce(pc.take(self._map_values, pos), raw_clinic)
-        clinic_idx = self._lookup(mapped_clinic, self._clinics)
-        sku_idx = self._lookup(chunk.columns[cols["sku"]], self._skus)
-        date = parse_dates(self._con, chunk.columns[cols["date"]], self.settings.date_format)
+        # Columns the fast reader dictionary-encodes are parsed once per distinct text.
+        clinic_idx = per_value(chunk.columns[cols["clinic_id"]], self._clinic_index)
+        sku_idx = per_value(chunk.columns[cols["sku"]], lambda v: self._lookup(v, self._skus))
+        date, month = self._dates(chunk.columns[cols["date"]])
         in_window = pc.and_(
             pc.greater_equal(date, self._earliest), pc.less_equal(date, self._latest)
         )
-        units = parse_numbers(self._con, chunk.columns[cols["units"]], self.settings.decimal)
+        decimal = self.settings.decimal
+        units = per_value(
+            chunk.columns[cols["units"]], lambda v: parse_numbers(self._con, v, decimal)
+        )
         n = chunk.num_rows
         if "net_revenue" in cols:
             raw_rev = chunk.columns[cols["net_revenue"]]
-            revenue = parse_numbers(self._con, raw_rev, self.settings.decimal)
+            revenue = per_value(raw_rev, lambda v: parse_numbers(self._con, v, decimal))
             if revenue.null_count:
-                blank = pc.equal(pc.utf8_trim(raw_rev, _TRIM), "")
+                blank = per_value(raw_rev, lambda v: pc.equal(pc.utf8_trim(v, _TRIM), ""))
                 bad_revenue = pc.and_(pc.is_null(revenue), pc.invert(blank))
             else:
                 bad_revenue = pa.array(np.zeros(n, bool))
@@ -498,6 +521,7 @@ class ChunkValidator:
             units,
             revenue,
             currency,
+            month,
         ]
         if n_bad:
             columns = [pc.filter(c, good_mask) for c in columns]
@@ -505,26 +529,23 @@ class ChunkValidator:
         good = pa.RecordBatch.from_arrays(
             [
                 pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_good, np.int32)), self._batch),
-                *columns,
-                month_labels(columns[2]),
+                *columns[:-1],
+                pa.DictionaryArray.from_arrays(columns[-1], _MONTH_LABELS),
             ],
             schema=STAGED_SCHEMA,
         )
-        key_hash = self._hash_keys(good)
 
         reasons: dict[str, int] = {}
         quarantined: list[pa.Table] = []
         if n_bad:
-            quarantined.append(
-                self._quarantine_invalid(chunk, failures, any_bad, mapped_clinic, reasons)
-            )
+            quarantined.append(self._quarantine_invalid(chunk, failures, any_bad, reasons))
         if chunk.malformed:
             reasons[MALFORMED_ROW] = len(chunk.malformed)
             quarantined.append(self.malformed_rows(chunk))
         quarantine = (
             pa.concat_tables(quarantined) if quarantined else self.quarantine_schema.empty_table()
         )
-        return ValidatedChunk(good=good, quarantine=quarantine, reasons=reasons, key_hash=key_hash)
+        return ValidatedChunk(good=good, quarantine=quarantine, reasons=reasons)
 
     def _currency(self, chunk: RawChunk, n: int) -> pa.DictionaryArray:
         """Currency codes, upper-cased, the mapping's default where the cell is empty.
@@ -551,7 +572,7 @@ class ChunkValidator:
             pc.take(remap, encoded.indices), pa.array(values, pa.string())
         )
 
-    def _hash_keys(self, good: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+    def key_hash(self, good: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
         """Two independent 64-bit hashes of each stored row's key (see ``dedup``).
 
         The key is the clinic, day, SKU, units, revenue and currency as stored, so
@@ -598,16 +619,17 @@ class ChunkValidator:
         chunk: RawChunk,
         failures: list[tuple[str, pa.Array]],
         any_bad: pa.Array,
-        mapped_clinic: pa.Array,
         reasons: dict[str, int],
     ) -> pa.Table:
         reason = pa.nulls(pc.sum(pc.cast(any_bad, pa.int64())).as_py() or 0, pa.string())
         for name, mask in reversed(failures):
             reason = pc.if_else(pc.filter(mask, any_bad), pa.scalar(name, pa.string()), reason)
         rows = pc.filter(chunk.source_row, any_bad).to_pylist()
-        raw = {name: pc.filter(chunk.columns[name], any_bad) for name in self.source_columns}
+        raw = {
+            name: as_text(pc.filter(chunk.columns[name], any_bad)) for name in self.source_columns
+        }
         text = {c: raw[self.columns[c]].to_pylist() for c in self.columns}
-        mapped = pc.filter(mapped_clinic, any_bad).to_pylist()
+        mapped = self._map_clinics(raw[self.columns["clinic_id"]]).to_pylist()
         details = []
         reason_list = reason.to_pylist()
         for i, (row, why) in enumerate(zip(rows, reason_list, strict=True)):
@@ -705,23 +727,28 @@ class ChunkValidator:
         )
 
 
-def month_labels(date: pa.Array) -> pa.DictionaryArray:
-    """``YYYY-MM`` of each (non-null) date as a dictionary array.
+def month_codes(date: pa.Array) -> pa.Array:
+    """Position of each date's ``YYYY-MM`` in the month labels (null outside 1900-2199).
 
     Formatting ten million dates as text is slow; numpy's month arithmetic is not.
     """
     days = np.asarray(date.to_numpy(zero_copy_only=False), "datetime64[D]")
     months = days.astype("datetime64[M]").astype(np.int64) + (1970 - _MONTH_BASE_YEAR) * 12
-    return pa.DictionaryArray.from_arrays(pa.array(months.astype(np.int32)), _MONTH_LABELS)
+    inside = (months >= 0) & (months < len(_MONTH_LABELS))
+    return pa.array(np.where(inside, months, 0).astype(np.int32), mask=~inside)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads every input bit over the whole word."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """splitmix64 finaliser: spreads every input bit over the whole word.
+
+    Works in place on ``x`` (always a fresh temporary here): half the allocations.
+    """
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
 
 
 def reason_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
