@@ -240,6 +240,11 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "activities"
+        indexes = [
+            # A clinic's latest activities (clinic lists, clinic page) without walking
+            # every activity by date until one of the clinic's turns up.
+            models.Index(fields=["clinic", "-occurred_at", "-id"], name="activity_clinic_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.clinic.name} on {self.occurred_at:%Y-%m-%d}"

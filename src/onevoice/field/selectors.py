@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import (
     Case,
@@ -356,10 +356,29 @@ def untrained_clinics_by_potential(
     )
 
 
+def _clinic_counts(ids: list[int], **more: Any) -> dict[int, dict[str, Any]]:
+    """Per territory id: its clinics, trained clinics and ``more`` aggregates, one query."""
+    return {
+        agg["territory_id"]: dict(agg)
+        for agg in Clinic.objects.filter(territory_id__in=ids)
+        .values("territory_id")
+        .annotate(n=Count("id"), trained=Count("id", filter=_trained_q()), **more)
+        .order_by()
+    }
+
+
 def territory_training_counts(*, territories: QuerySet[Territory]) -> list[dict[str, object]]:
     """Per territory: clinics, and clinics with at least one customer training."""
-    rows = territory_overview(territories=territories)
-    return [{"territory": r.territory, "clinics": r.clinics, "trained": r.trained} for r in rows]
+    terr = list(territories.select_related("rep"))
+    counts = _clinic_counts([t.pk for t in terr])
+    return [
+        {
+            "territory": t,
+            "clinics": counts.get(t.pk, {}).get("n", 0),
+            "trained": counts.get(t.pk, {}).get("trained", 0),
+        }
+        for t in terr
+    ]
 
 
 @dataclass
@@ -395,30 +414,22 @@ def territory_overview(
     terr = list(territories.select_related("region", "team", "rep"))
     rows = {t.pk: TerritoryRow(territory=t, stages={}) for t in terr}
     ids = list(rows)
-    for agg in (
-        Clinic.objects.filter(territory_id__in=ids)
-        .values("territory_id")
-        .annotate(
-            n=Count("id"),
-            trained=Count("id", filter=_trained_q()),
-            total_potential=Sum("potential"),
-            open_potential=Sum("potential", filter=~_trained_q()),
-            trained_vets=Sum("trained_vets"),
-        )
-        .order_by()
-    ):
-        row = rows[agg["territory_id"]]
+    by_stage = {f"stage_{s.value}": Count("id", filter=Q(stage=s.value)) for s in AdoptionStage}
+    for pk, agg in _clinic_counts(
+        ids,
+        total_potential=Sum("potential"),
+        open_potential=Sum("potential", filter=~_trained_q()),
+        trained_vets=Sum("trained_vets"),
+        **by_stage,
+    ).items():
+        row = rows[pk]
         row.clinics, row.trained = agg["n"], agg["trained"]
         row.potential = agg["total_potential"] or 0.0
         row.untrained_potential = agg["open_potential"] or 0.0
         row.trained_vets = agg["trained_vets"] or 0
-    for by_stage in (
-        Clinic.objects.filter(territory_id__in=ids)
-        .values("territory_id", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        rows[by_stage["territory_id"]].stages[by_stage["stage"]] = by_stage["n"]  # type: ignore[index]
+        row.stages = {
+            s.value: agg[f"stage_{s.value}"] for s in AdoptionStage if agg[f"stage_{s.value}"]
+        }
     for vets in (
         Vet.objects.filter(clinic__territory_id__in=ids)
         .values("clinic__territory_id")

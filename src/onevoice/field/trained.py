@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 
 from onevoice.field.models import Clinic, CustomerTraining, TrainingAttendance
@@ -64,27 +65,67 @@ def derived(*, clinic_ids: Iterable[int] | None = None, models: Any = None) -> d
     return out
 
 
-def clinics_refresh(*, clinic_ids: Iterable[int] | None = None, models: Any = None) -> int:
+def clinics_refresh(*, clinic_ids: Iterable[int] | None = None, models: Any = None) -> None:
     """Recompute the training columns of these clinics (every clinic when None).
 
-    Returns how many clinics changed. Call it inside the transaction that changed the
-    trainings, so no one reads the clinic between the two.
+    Call it inside the transaction that changed the trainings, so no one reads the
+    clinic between the two.
     """
-    clinic = (models or (Clinic,))[0]
     ids = None if clinic_ids is None else {pk for pk in clinic_ids if pk is not None}
-    if ids is not None and len(ids) > MAX_IDS:
-        ids = None
-    if ids == set():
-        return 0
+    if ids is None or len(ids) > MAX_IDS:
+        _refresh_all(models or (Clinic, CustomerTraining, TrainingAttendance))
+        return
+    if not ids:
+        return
+    clinic = (models or (Clinic,))[0]
     fresh = derived(clinic_ids=ids, models=models)
-    current = clinic.objects.only("id", *FIELDS).order_by("pk")
-    if ids is not None:
-        current = current.filter(pk__in=ids)
     changed = []
-    for c in current.iterator(chunk_size=BATCH):
+    for c in clinic.objects.only("id", *FIELDS).filter(pk__in=ids).order_by("pk"):
         new = fresh.get(c.pk, (None, None, 0))
         if (c.first_trained, c.last_trained, c.trained_vets) != new:
             c.first_trained, c.last_trained, c.trained_vets = new
             changed.append(c)
     clinic.objects.bulk_update(changed, FIELDS, batch_size=BATCH)
-    return len(changed)
+
+
+# Set-based, for a bulk load or a migration: bulk_update of 50,000 clinics took a minute
+# building its CASE expressions; these two statements take seconds. UPDATE ... FROM is
+# standard in PostgreSQL and in SQLite since 3.33.
+_RESET = """
+UPDATE {clinic} SET first_trained = NULL, last_trained = NULL, trained_vets = 0
+WHERE first_trained IS NOT NULL OR trained_vets <> 0
+"""
+_FILL = """
+UPDATE {clinic} SET first_trained = d.first, last_trained = d.last, trained_vets = d.vets
+FROM (
+    SELECT clinic_id, MIN(first) AS first, MAX(last) AS last, MAX(vets) AS vets FROM (
+        SELECT clinic_id, MIN(date) AS first, MAX(date) AS last, 0 AS vets
+        FROM {training} GROUP BY clinic_id
+        UNION ALL
+        SELECT v.clinic_id, MIN(t.date), MAX(t.date), COUNT(DISTINCT a.vet_id)
+        FROM {attendance} a
+        JOIN {vet} v ON v.id = a.vet_id
+        JOIN {training} t ON t.id = a.training_id
+        GROUP BY v.clinic_id
+    ) AS parts
+    GROUP BY clinic_id
+) AS d
+WHERE {clinic}.id = d.clinic_id
+"""
+
+
+def _refresh_all(models: Any) -> None:
+    clinic, training, attendance = models
+    vet = attendance._meta.get_field("vet").related_model
+    tables = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in (
+            ("clinic", clinic),
+            ("training", training),
+            ("attendance", attendance),
+            ("vet", vet),
+        )
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_RESET.format(**tables))
+        cursor.execute(_FILL.format(**tables))
