@@ -817,3 +817,112 @@ def test_a_role_changed_in_the_admin_site_is_audited(client, org):
     assert row is not None, "the role change left no audit row"
     assert row.before
     assert row.after
+
+
+# --------------------------------------------------------------------------- admin site
+
+
+def test_every_admin_site_page_that_can_change_data_is_audited():
+    """The admin site saves models directly, past the services: any model it lets a
+    superuser add, change or delete must have an ``AuditedModelAdmin``."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from onevoice.accounts.admin_audit import AuditedModelAdmin
+
+    request = RequestFactory().get("/admin/")
+    request.user = User(is_superuser=True, is_staff=True, is_active=True)
+    unaudited = sorted(
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, AuditedModelAdmin)
+        and (
+            model_admin.has_add_permission(request)
+            or model_admin.has_change_permission(request)
+            or model_admin.has_delete_permission(request)
+        )
+    )
+    assert not unaudited, f"admin pages that change data without an audit row: {unaudited}"
+
+
+def _admin_form_data(client, url: str) -> dict[str, Any]:
+    """The admin change form as the page fills it in (no inlines on these models)."""
+    form = client.get(url).context["adminform"].form
+    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in form.initial.items() if v is not None}
+
+
+def test_reassigning_a_territory_in_the_admin_site_is_audited_with_before_and_after(client, org):
+    from django.urls import reverse
+
+    admin = _u(org, Role.ADMIN)
+    client.force_login(admin)
+    territory = org.territory_own
+    before_rep = territory.rep_id
+    url = reverse("admin:accounts_territory_change", args=[territory.pk])
+    data = {**_admin_form_data(client, url), "rep": org.other_rep.pk}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    row = AuditEvent.objects.filter(action="admin.change", object_type="Territory").last()
+    assert row is not None, "a territory reassigned in the admin site left no audit row"
+    assert row.actor == admin
+    assert row.before == {"rep": before_rep}
+    assert row.after == {"rep": org.other_rep.pk, "via": "admin site"}
+
+
+def test_deleting_in_the_admin_site_is_audited(client, org):
+    from django.urls import reverse
+
+    from onevoice.training import services as ts
+    from tests.training.factories import make_program
+
+    concept = ts.concept_get_or_create(
+        program=make_program(org).program, user=_mkt(org), code="vlas", name="VLAS"
+    )
+    superuser = _u(org, Role.ADMIN)  # only a superuser deletes in the admin site
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
+    client.force_login(superuser)
+    url = reverse("admin:training_concept_delete", args=[concept.pk])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    row = AuditEvent.objects.get(action="admin.delete", object_type="Concept")
+    assert row.object_id == str(concept.pk)
+    assert row.before == {"repr": str(concept)}
+
+
+def test_a_password_change_is_audited_without_the_password(client, org):
+    from django.urls import reverse
+
+    user = _u(org, Role.SALES_REP)
+    client.force_login(user)
+    new = "A-much-longer-passphrase-2026"
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": org.password, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    row = AuditEvent.objects.get(action="user.password")
+    assert (row.actor, row.object_id) == (user, str(user.pk))
+    user.refresh_from_db()
+    assert new not in str(row.after)
+    assert user.password not in str(row.after)
+
+
+def test_a_password_set_in_the_admin_site_is_audited_without_the_password(client, org):
+    from django.urls import reverse
+
+    admin = _u(org, Role.ADMIN)
+    user = org.other_rep
+    client.force_login(admin)
+    new = "A-much-longer-passphrase-2026"
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    row = AuditEvent.objects.get(action="user.password")
+    assert (row.actor, row.object_id) == (admin, str(user.pk))
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert new not in str(row.after)
+    assert user.password not in str(row.after)

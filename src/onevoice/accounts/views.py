@@ -1,4 +1,5 @@
-"""Pages: home, API tokens. Login, logout and password change are Django's own views."""
+"""Pages: home, API tokens. Login, logout and password change are Django's own views
+(the password change audited)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +21,7 @@ from onevoice.accounts.home import home_page_for
 from onevoice.accounts.models import ApiToken
 from onevoice.accounts.permissions import request_user, role_required
 from onevoice.accounts.selectors import audit_events
-from onevoice.accounts.services import api_token_create, api_token_revoke
+from onevoice.accounts.services import api_token_create, api_token_revoke, audit_record
 from onevoice.accounts.throttle import (
     ERROR_THROTTLED,
     login_failure_record,
@@ -66,6 +68,20 @@ def _client_ip(request: HttpRequest) -> str | None:
     # Behind a proxy, deployments set SECURE_PROXY_SSL_HEADER; REMOTE_ADDR is what we
     # trust here, so a forged X-Forwarded-For cannot dodge the throttle.
     return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; that the password changed is audited, never its value."""
+
+    success_url = "/accounts/password/done/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(
+                actor=form.user, action="user.password", obj=form.user, after={"via": "own page"}
+            )
+        return response
 
 
 class ThrottledLoginView(auth_views.LoginView):

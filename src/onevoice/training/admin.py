@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from onevoice.accounts.admin_audit import AuditedModelAdmin
 from onevoice.training.models import (
     AnswerOption,
     Certification,
@@ -26,7 +27,7 @@ class ModuleInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(AuditedModelAdmin):
     list_display = ("title", "campaign", "status", "prework_due", "vhs_tolerance")
     list_filter = ("status",)
     inlines = [ModuleInline]
@@ -38,53 +39,53 @@ class AnswerOptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedModelAdmin):
     list_display = ("__str__", "module", "concept", "kind", "active")
     list_filter = ("kind", "active", "module__program")
     inlines = [AnswerOptionInline]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(AuditedModelAdmin):
     list_display = ("rep", "program", "source", "source_label", "enrolled_at")
     list_filter = ("program", "source")
     list_select_related = ("rep", "program")
 
 
 @admin.register(QuizAttempt)
-class QuizAttemptAdmin(admin.ModelAdmin):
+class QuizAttemptAdmin(AuditedModelAdmin):
     list_display = ("rep", "module", "number", "score", "passed", "submitted_at")
     list_filter = ("module__program", "passed")
     list_select_related = ("rep", "module")
 
 
 @admin.register(Seminar)
-class SeminarAdmin(admin.ModelAdmin):
+class SeminarAdmin(AuditedModelAdmin):
     list_display = ("title", "program", "starts_at", "place")
 
 
 @admin.register(VhsCase)
-class VhsCaseAdmin(admin.ModelAdmin):
+class VhsCaseAdmin(AuditedModelAdmin):
     list_display = ("title", "program", "original_format", "reference_vhs", "active")
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(AuditedModelAdmin):
     list_display = ("enrolment", "certified_at")
     list_select_related = ("enrolment__rep", "enrolment__program")
 
 
 @admin.register(CustomerKit)
-class CustomerKitAdmin(admin.ModelAdmin):
+class CustomerKitAdmin(AuditedModelAdmin):
     list_display = ("title", "campaign", "link_days", "active")
 
 
 @admin.register(KitInvitation)
-class KitInvitationAdmin(admin.ModelAdmin):
+class KitInvitationAdmin(AuditedModelAdmin):
     list_display = ("kit", "vet", "issued_by", "expires_at", "pre_score", "post_score")
     list_select_related = ("kit", "vet", "issued_by")
     exclude = ("nonce",)
 
 
-admin.site.register(Concept)
-admin.site.register(RolePlayScenario)
+admin.site.register(Concept, AuditedModelAdmin)
+admin.site.register(RolePlayScenario, AuditedModelAdmin)
