@@ -20,6 +20,7 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from onevoice.accounts.selectors import territories_for
 from onevoice.field.permissions import can_view_all_clinics
 from onevoice.measurement import freshness
 from onevoice.measurement.dashboards import Dashboard, dashboard_build
@@ -54,11 +55,13 @@ def scope_key(kind: str, scope: Scope, variant: str = "") -> str:
 
 
 def scope_territories(scope: Scope) -> list[int | None] | None:
-    """The territories whose activities the scope covers; ``None`` for all of them."""
-    if not scope.filtered and can_view_all_clinics(user=scope.viewer):
+    """The territories whose activities the scope may cover (``None``: all of them):
+    every territory the viewer may see, and clinics without one (a field vet sees some).
+    A superset is enough: it can only make a dashboard be recomputed more often."""
+    if can_view_all_clinics(user=scope.viewer):
         return None
-    ids = scope.clinics().order_by().values_list("territory_id", flat=True).distinct()
-    return sorted(ids, key=lambda t: -1 if t is None else t)
+    ids = territories_for(user=scope.viewer).order_by("pk").values_list("pk", flat=True)
+    return [None, *ids]
 
 
 def data_version(scope: Scope) -> str:
