@@ -369,7 +369,13 @@ def _clinic_counts(ids: list[int], **more: Any) -> dict[int, dict[str, Any]]:
 
 def territory_training_counts(*, territories: QuerySet[Territory]) -> list[dict[str, object]]:
     """Per territory: clinics, and clinics with at least one customer training."""
-    terr = list(territories.select_related("rep"))
+    # The home pages show a territory and its rep: a manager's 500 territories with their
+    # region and team too made 2,000 model instances.
+    terr = list(
+        territories.select_related(None)
+        .select_related("rep")
+        .only("code", "name", "rep__username", "rep__first_name", "rep__last_name")
+    )
     counts = _clinic_counts([t.pk for t in terr])
     return [
         {
