@@ -300,14 +300,17 @@ def _dashboard_request(request: HttpRequest, kind: str) -> DashboardRequest:
     if not can_view_dashboard(user=user, kind=kind):
         raise PermissionDenied(ERROR_DASHBOARD_DENIED)
     campaigns = list(campaign_list_for(user=user))
-    territories = list(territories_for(user=user))
-    regions = sorted({(t.region.code, t.region.name) for t in territories})
+    # Plain values: head office sees thousands of territories on every request.
+    territories = list(
+        territories_for(user=user).values_list("code", "name", "region__code", "region__name")
+    )
+    regions = sorted({(region, region_name) for _, _, region, region_name in territories})
     form = DashboardFilterForm(
         request.GET or None,
         campaigns=[(c.slug, c.name) for c in campaigns],
         regions=regions,
         segments=list(Segment.choices),
-        territories=[(t.code, str(t)) for t in territories],
+        territories=[(code, f"{code} {name}") for code, name, _, _ in territories],
     )
     data: dict[str, Any] = {}
     if request.GET:
