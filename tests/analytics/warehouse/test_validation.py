@@ -232,3 +232,39 @@ def test_duplicates_compare_stored_values_not_text(dataset, reference, write_fil
 
     assert (report.rows_stored, report.reasons) == (3, {v.DUPLICATE_LINE: 1})
     assert dataset.quarantine(report.batch_id)["_source_row"].tolist() == [4]
+
+
+def test_refused_rows_sharing_a_value_each_name_their_own_row(dataset, reference, write_file):
+    # Explanations are built once per distinct value; every row must still get its own.
+    path = write_file(
+        "sales.csv",
+        csv_text(
+            "CL-999,2025-03-03,CT-100,2,80.00,EUR",
+            GOOD,
+            "D-7,2025-03-03,CT-100,2,80.00,EUR",
+            "CL-999,2025-03-04,CT-100,2,80.00,EUR",
+            "CL-001,2025-03-03,CT-100,-2,80.00,EUR",
+            "CL-001,2025-03-03,CT-100,it's,80.00,EUR",
+            "CL-001,2025-03-03,CT-100,-2,80.00,EUR",
+        ),
+    )
+
+    report = dataset.import_file(
+        path, reference=reference, mapping=ColumnMapping(clinic_ids={"D-7": "CL-404"})
+    )
+
+    assert report.reasons == {
+        v.UNKNOWN_CLINIC: 3,
+        v.NEGATIVE_UNITS: 2,
+        v.NON_NUMERIC_UNITS: 1,
+    }
+    refused = dataset.quarantine(report.batch_id)
+    assert refused["_detail"].tolist() == [
+        "sales.csv: row 2, column 'clinic_id': unknown clinic 'CL-999'",
+        "sales.csv: row 4, column 'clinic_id': distributor id 'D-7' maps to 'CL-404', "
+        "which is not a known clinic",
+        "sales.csv: row 5, column 'clinic_id': unknown clinic 'CL-999'",
+        "sales.csv: row 6, column 'units': units '-2' is negative",
+        "sales.csv: row 7, column 'units': units \"it's\" is not a number",
+        "sales.csv: row 8, column 'units': units '-2' is negative",
+    ]

@@ -142,6 +142,18 @@ STAGED_SCHEMA = pa.schema(
 #: Columns the quarantine adds after the file's own: the row number, the reason, the
 #: explanation, and the line as read when its fields did not line up with the header.
 QUARANTINE_META = ("_source_row", "_reason", "_detail", "_raw_line")
+#: The field whose text each row-level reason quotes.
+_REASON_FIELD = {
+    UNKNOWN_CLINIC: "clinic_id",
+    UNKNOWN_SKU: "sku",
+    UNPARSEABLE_DATE: "date",
+    DATE_OUT_OF_WINDOW: "date",
+    NON_NUMERIC_UNITS: "units",
+    NEGATIVE_UNITS: "units",
+    NON_NUMERIC_REVENUE: "net_revenue",
+}
+# Stands for the row number while an explanation is formatted (no file name holds NUL).
+_ROW_MARK = "\x00"
 
 
 @dataclass(frozen=True)
@@ -624,70 +636,80 @@ class ChunkValidator:
         reason = pa.nulls(pc.sum(pc.cast(any_bad, pa.int64())).as_py() or 0, pa.string())
         for name, mask in reversed(failures):
             reason = pc.if_else(pc.filter(mask, any_bad), pa.scalar(name, pa.string()), reason)
-        rows = pc.filter(chunk.source_row, any_bad).to_pylist()
+        rows = pc.filter(chunk.source_row, any_bad)
         raw = {
             name: as_text(pc.filter(chunk.columns[name], any_bad)) for name in self.source_columns
         }
-        text = {c: raw[self.columns[c]].to_pylist() for c in self.columns}
-        mapped = self._map_clinics(raw[self.columns["clinic_id"]]).to_pylist()
-        details = []
-        reason_list = reason.to_pylist()
-        for i, (row, why) in enumerate(zip(rows, reason_list, strict=True)):
-            reasons[why] = reasons.get(why, 0) + 1
-            details.append(self._detail(why, i, row, text, mapped))
+        # Each explanation is formatted once per distinct refused text and reason, then
+        # joined to the row numbers by Arrow: no Python string per refused row.
+        row_text = pc.cast(rows, pa.string())
+        details = pa.nulls(len(rows), pa.string())
+        for entry in pc.value_counts(reason).to_pylist():
+            why, count = entry["values"], entry["counts"]
+            reasons[why] = reasons.get(why, 0) + count
+            mask = pc.equal(reason, pa.scalar(why, pa.string()))
+            values = pc.dictionary_encode(pc.filter(raw[self.columns[_REASON_FIELD[why]]], mask))
+            heads, tails = self._detail_parts(why, values.dictionary)
+            detail = pc.binary_join_element_wise(
+                pc.take(heads, values.indices),
+                pc.filter(row_text, mask),
+                pc.take(tails, values.indices),
+                "",
+            )
+            details = pc.replace_with_mask(details, mask, detail)
         return pa.table(
             {
                 **raw,
-                "_source_row": pa.array(rows, pa.int64()),
+                "_source_row": rows,
                 "_reason": reason,
-                "_detail": pa.array(details, pa.string()),
+                "_detail": details,
                 "_raw_line": pa.nulls(len(rows), pa.string()),
             },
             schema=self.quarantine_schema,
         )
 
-    def _detail(
-        self,
-        why: str,
-        i: int,
-        row: int,
-        text: dict[str, list[str]],
-        mapped: list[str],
-    ) -> str:
+    def _detail_parts(self, why: str, values: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """The explanation of each distinct refused value, as the text before the row
+        number and the text after it."""
+        mapped = self._map_clinics(values).to_pylist() if why == UNKNOWN_CLINIC else []
+        heads, tails = [], []
+        for i, value in enumerate(values.to_pylist()):
+            head, _, tail = self._detail(why, value, mapped[i] if mapped else value).partition(
+                _ROW_MARK
+            )
+            heads.append(head)
+            tails.append(tail)
+        return pa.array(heads, pa.string()), pa.array(tails, pa.string())
+
+    def _detail(self, why: str, value: str, mapped: str) -> str:
+        """The explanation of a refused value, with :data:`_ROW_MARK` for the row number."""
         cols = self.columns
-        common = {"file": self.file, "row": row}
+        common = {"file": self.file, "row": _ROW_MARK}
         if why == UNKNOWN_CLINIC:
-            value = text["clinic_id"][i]
-            if mapped[i] != value:
+            if mapped != value:
                 return DETAIL_UNKNOWN_CLINIC_MAPPED.format(
-                    **common, column=cols["clinic_id"], value=value, mapped=mapped[i]
+                    **common, column=cols["clinic_id"], value=value, mapped=mapped
                 )
             return DETAIL_UNKNOWN_CLINIC.format(**common, column=cols["clinic_id"], value=value)
         if why == UNKNOWN_SKU:
-            return DETAIL_UNKNOWN_SKU.format(**common, column=cols["sku"], value=text["sku"][i])
+            return DETAIL_UNKNOWN_SKU.format(**common, column=cols["sku"], value=value)
         if why == UNPARSEABLE_DATE:
             return DETAIL_UNPARSEABLE_DATE.format(
-                **common, column=cols["date"], value=text["date"][i], fmt=self.settings.date_format
+                **common, column=cols["date"], value=value, fmt=self.settings.date_format
             )
         if why == DATE_OUT_OF_WINDOW:
             return DETAIL_DATE_OUT_OF_WINDOW.format(
                 **common,
                 column=cols["date"],
-                value=text["date"][i],
+                value=value,
                 earliest=self.reference.earliest,
                 latest=self.reference.latest,
             )
         if why == NON_NUMERIC_UNITS:
-            return DETAIL_NON_NUMERIC_UNITS.format(
-                **common, column=cols["units"], value=text["units"][i]
-            )
+            return DETAIL_NON_NUMERIC_UNITS.format(**common, column=cols["units"], value=value)
         if why == NEGATIVE_UNITS:
-            return DETAIL_NEGATIVE_UNITS.format(
-                **common, column=cols["units"], value=text["units"][i]
-            )
-        return DETAIL_NON_NUMERIC_REVENUE.format(
-            **common, column=cols["net_revenue"], value=text["net_revenue"][i]
-        )
+            return DETAIL_NEGATIVE_UNITS.format(**common, column=cols["units"], value=value)
+        return DETAIL_NON_NUMERIC_REVENUE.format(**common, column=cols["net_revenue"], value=value)
 
     def malformed_rows(self, chunk: RawChunk) -> pa.Table:
         """Quarantine rows for records that could not be split into the header's columns."""
