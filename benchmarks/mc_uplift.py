@@ -127,6 +127,7 @@ def _pretest_rows(df: pd.DataFrame) -> list[str]:
         return []
     return [
         f"| cell-level pre-test: restrictions (median) | {df['pretest_df'].median():.0f} |",
+        f"| cell-level Wald statistic: mean (its chi-squared reference has mean = df) | {df['pretest_pinv_stat'].mean():.0f} |",
         f"| same with generalized inverse, rank as df: rejects at 5% | {100 * (df['pretest_pinv_p'] < 0.05).mean():.1f}% (median rank {df['pretest_pinv_df'].median():.0f}) |",
         f"| pre-period ATT(g,t): mean z / share with abs(z) > 1.96 | {df['pre_mean_z'].mean():+.3f} / {100 * df['pre_reject_share'].mean():.1f}% |",
         f"| event-study pre-test (dynamic pre-period estimates) rejects at 5% | {100 * (df['es_pretest_p'] < 0.05).mean():.1f}% (df {df['es_pretest_df'].median():.0f}) |",
