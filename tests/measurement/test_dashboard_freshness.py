@@ -1,6 +1,7 @@
 """Dashboards are computed once per scope and data version and stored: each kind of
 write shows on the next request, a rep's stored dashboard is not reused for anyone else,
-and an activity in another territory does not make a rep's dashboard be recomputed."""
+and an activity in another territory does not make a rep's dashboard be recomputed. A
+large scope's stale page is served, saying so, while one worker refreshes it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.field import services as field_services
-from onevoice.measurement import sales
+from onevoice.measurement import sales, snapshots
 from onevoice.measurement.kpis import kpi_values_compute
 from onevoice.measurement.models import DashboardSnapshot
 from tests.field.factories import clinic, vet
@@ -149,3 +151,97 @@ def test_an_activity_elsewhere_does_not_recompute_a_reps_dashboard(world, org, c
     )
     assert client.get(url).status_code == 200
     assert stored() != first
+
+
+# ---------------------------------------------------------------- large scopes
+
+
+@pytest.fixture
+def large(settings, monkeypatch):
+    """Head office's two territories count as a large scope; refreshes run inline."""
+    settings.DASHBOARD_REFRESH_IN_BACKGROUND = False
+    monkeypatch.setattr(snapshots, "BACKGROUND_ABOVE_TERRITORIES", 1)
+    monkeypatch.setattr(snapshots, "REFRESH_EVERY", dt.timedelta(0))
+    builds = []
+    real = snapshots.dashboard_build
+
+    def counting(kind, facts):
+        builds.append(kind)
+        return real(kind, facts)
+
+    monkeypatch.setattr(snapshots, "dashboard_build", counting)
+    return builds
+
+
+def north_reached(client, user):
+    """The rep's territory's reached target clinics as the sales page shows them, and
+    whether the page says it is stale."""
+    html = get(client, user, "measurement:dashboard_sales", end=END).content.decode()
+    row = re.search(
+        r'<tr><td>N1 North one</td>(?:<td class="num">[^<]*</td>){2}<td class="num">(\d+)', html
+    )
+    assert row is not None
+    return int(row.group(1)), 'data-testid="dashboard-stale"' in html
+
+
+def log_at_elm(world, org):
+    field_services.activity_log(
+        by=org.users[Role.SALES_REP],
+        clinic=world.elm,
+        kind="visit",
+        occurred_at=aware(dt.date(2026, 1, 5)),
+    )
+
+
+def test_a_large_scopes_stale_page_is_served_while_it_is_refreshed(world, org, client, large):
+    mkt = org.users[Role.MARKETING]
+    assert north_reached(client, mkt) == (2, False)
+    log_at_elm(world, org)
+    # The stored page at once, saying when it was computed; refreshed behind it.
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (3, False)
+    # A rep's own territory is small: their change shows on their next request.
+    field_services.activity_log(
+        by=org.users[Role.SALES_REP],
+        clinic=world.elm,
+        kind="call",
+        occurred_at=aware(dt.date(2026, 1, 7)),
+    )
+    before = len(large)
+    assert coverage(client, org.users[Role.SALES_REP])["N1"] == (3, 2)
+    assert len(large) == before + 1
+
+
+def test_a_stale_page_is_refreshed_by_one_worker_at_a_time(world, org, client, large):
+    mkt = org.users[Role.MARKETING]
+    assert north_reached(client, mkt) == (2, False)
+    assert large == ["sales"]
+    log_at_elm(world, org)
+    # Another worker holds the lease: this one serves the stale page and computes nothing.
+    row = DashboardSnapshot.objects.get()
+    assert snapshots._claim(row.key)
+    assert not snapshots._claim(row.key)
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (2, True)
+    assert large == ["sales"]
+    # Its lease lapses (the worker died): the next request takes it and refreshes.
+    DashboardSnapshot.objects.update(
+        refresh_started_at=timezone.now() - snapshots.LEASE - dt.timedelta(seconds=1)
+    )
+    assert north_reached(client, mkt) == (2, True)
+    assert large == ["sales", "sales"]
+    assert north_reached(client, mkt) == (3, False)
+    assert DashboardSnapshot.objects.get().refresh_started_at is None
+
+
+def test_a_large_scope_is_refreshed_at_most_so_often(world, org, client, large, monkeypatch):
+    monkeypatch.setattr(snapshots, "REFRESH_EVERY", dt.timedelta(minutes=2))
+    mkt = org.users[Role.MARKETING]
+    assert north_reached(client, mkt) == (2, False)
+    log_at_elm(world, org)
+    assert north_reached(client, mkt) == (2, True)
+    assert large == ["sales"]  # computed a moment ago: not again yet
+    DashboardSnapshot.objects.update(computed_at=timezone.now() - dt.timedelta(minutes=3))
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (3, False)
+    assert large == ["sales", "sales"]

@@ -17,6 +17,7 @@ from onevoice.accounts.choices import Role
 from onevoice.campaigns import services as campaign_services
 from onevoice.campaigns.choices import Decision, Function
 from onevoice.field import services as field_services
+from onevoice.measurement import dashboards
 from tests.field.factories import clinic
 from tests.measurement.kpi_world import aware, kpi_world
 
@@ -174,3 +175,35 @@ def test_dashboards_take_a_bounded_number_of_queries(
     with django_assert_max_num_queries(40):
         response = client.get(reverse(f"measurement:dashboard_{kind}"))
     assert response.status_code == 200
+
+
+def test_many_territories_are_charted_by_region_and_every_one_downloads(
+    world, org, client, monkeypatch
+):
+    """Head office's thousands of territories: the charts group them by region, the
+    tables show the highest and lowest, and the CSVs keep every territory and rep."""
+    monkeypatch.setattr(dashboards, "MANY", 1)
+    monkeypatch.setattr(dashboards, "EXTREMES_SHOWN", 1)
+    mkt = org.users[Role.MARKETING]
+    html = get(client, mkt, "measurement:dashboard_sales", end="2026-06-30").content.decode()
+    for name in ("sales_by_month", "sales_by_territory", "coverage", "trainings"):
+        drawn = spec(html, name)["data"]["values"]
+        assert {r["region"] for r in drawn} == {"N", "S"}, name
+        assert all("territory" not in r for r in drawn), name
+        rows = csv_rows(chart_csv(client, mkt, "sales", name, end="2026-06-30"))
+        assert {r["territory"] for r in rows} == {"N1", "S1"}, name
+    assert 'data-testid="coverage-extremes"' in html
+    highest = html[
+        html.index('data-testid="coverage"') : html.index('data-testid="coverage-lowest"')
+    ]
+    lowest = html[html.index('data-testid="coverage-lowest"') :]
+    # Both have every target clinic reached and trained by then: the code decides.
+    assert "S1 South one" in highest
+    assert "N1 North one" not in highest
+    assert "N1 North one" in lowest.split("</table>")[0]
+    readiness = csv_rows(chart_csv(client, mkt, "sales", "readiness", end="2026-06-30"))
+    assert len(readiness) == 2
+    assert 'data-testid="readiness-extremes"' in html
+    assert {r["team"] for r in spec(html, "readiness")["data"]["values"]} <= {
+        r["team"] for r in readiness
+    }

@@ -19,13 +19,25 @@ import pandas as pd
 
 from onevoice.field.choices import Segment
 from onevoice.field.selectors import untrained_clinics_by_potential
-from onevoice.measurement.charts import Chart, bar_chart, line_chart, status_bar_chart
+from onevoice.measurement.charts import (
+    Chart,
+    bar_chart,
+    clean_rows,
+    line_chart,
+    status_bar_chart,
+)
 from onevoice.measurement.choices import KpiStatus
 from onevoice.measurement.facts import Facts, months_between
 from onevoice.measurement.kpis import KpiResult, KpiRow, kpi_board, kpi_history_rows, kpi_results
 
 OBJECTIONS_SHOWN = 6
 OTHER = "Other objections"
+# Beyond this many territories (or reps) a chart with a bar or line for each is unreadable
+# and weighs megabytes (head office has 2,000): the chart groups them by region (reps by
+# team) and the tables show the extremes. Every territory's and rep's numbers stay in the
+# chart's CSV.
+MANY = 25
+EXTREMES_SHOWN = 10
 
 
 def _month(day: dt.date) -> dt.date:
@@ -38,6 +50,38 @@ def _months(facts: Facts) -> list[dt.date]:
 
 def _by_month(frame: pd.DataFrame, column: str = "date") -> pd.Series:
     return frame[column].map(_month) if not frame.empty else pd.Series(dtype=object)
+
+
+def many_territories(facts: Facts) -> bool:
+    return facts.derived("many", lambda: int(facts.clinics["territory"].nunique()) > MANY)
+
+
+def _grouped(chart: Chart, rows: list[dict[str, Any]], what: str, by: str) -> Chart:
+    """``chart`` as drawn (grouped by ``by``), downloading ``rows`` (each of ``what``)."""
+    rows = clean_rows(rows)
+    chart.rows, chart.columns = rows, list(rows[0]) if rows else []
+    n = len({r[what] for r in rows if what in r})
+    chart.caption = " ".join(
+        filter(
+            None,
+            [
+                chart.caption,
+                f"By {by}: {n} {what}s are too many to draw one by one; the CSV has each {what}.",
+            ],
+        )
+    )
+    return chart
+
+
+def extremes(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """The rows ranking highest and lowest by ``key`` (for tables of many territories)."""
+    ranked = sorted(rows, key=key, reverse=True)
+    return {
+        "total": len(rows),
+        "shown": EXTREMES_SHOWN,
+        "top": ranked[:EXTREMES_SHOWN],
+        "bottom": ranked[::-1][:EXTREMES_SHOWN],
+    }
 
 
 # ---------------------------------------------------------------- shared charts
@@ -111,12 +155,20 @@ def trainings_chart(facts: Facts, by: str = "territory") -> Chart:
     )
 
 
+def trainings_chart_for(facts: Facts) -> Chart:
+    """Trainings by territory, or by region with the territories' rows as CSV."""
+    by_territory = trainings_chart(facts)
+    if not many_territories(facts):
+        return by_territory
+    return _grouped(trainings_chart(facts, by="region"), by_territory.rows, "territory", "region")
+
+
 def coverage_rows(facts: Facts) -> list[dict[str, Any]]:
     """Per territory: target clinics, reached in the period, trained by its end."""
     return facts.derived("coverage_rows", lambda: _coverage_rows(facts))
 
 
-def _coverage_rows(facts: Facts) -> list[dict[str, Any]]:
+def _coverage_rows(facts: Facts, key: str = "territory") -> list[dict[str, Any]]:
     from onevoice.measurement.kpis import reached_clinics
 
     c = facts.clinics
@@ -126,15 +178,15 @@ def _coverage_rows(facts: Facts) -> list[dict[str, Any]]:
     target = c["target"].astype(bool)
     trained_by_end = pd.to_datetime(c["first_trained"]) <= pd.Timestamp(facts.scope.end)
     # One pass over the clinics grouped by territory (not a scan of them per territory).
-    per_territory = (
+    per_group = (
         c.assign(
             is_target=target,
             is_reached=target & c["pk"].astype(int).isin(reached),
             is_trained=target & trained_by_end,
         )
-        .groupby("territory", sort=True)
+        .groupby(key, sort=True)
         .agg(
-            name=("territory_name", "first"),
+            name=(f"{key}_name", "first"),
             clinics=("pk", "size"),
             target_clinics=("is_target", "sum"),
             reached=("is_reached", "sum"),
@@ -142,11 +194,11 @@ def _coverage_rows(facts: Facts) -> list[dict[str, Any]]:
         )
     )
     rows = []
-    for r in per_territory.itertuples():
+    for r in per_group.itertuples():
         n, reached_n, trained_n = int(r.target_clinics), int(r.reached), int(r.trained)
         rows.append(
             {
-                "territory": r.Index or "No territory",
+                key: r.Index or f"No {key}",
                 "name": r.name or "",
                 "clinics": int(r.clinics),
                 "target_clinics": n,
@@ -159,57 +211,79 @@ def _coverage_rows(facts: Facts) -> list[dict[str, Any]]:
     return rows
 
 
+def coverage_extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The territories with the highest and lowest share of target clinics trained."""
+    return extremes(
+        rows,
+        key=lambda r: (
+            -1.0 if r["trained_pct"] is None else r["trained_pct"],
+            -1.0 if r["reached_pct"] is None else r["reached_pct"],
+            r["territory"],
+        ),
+    )
+
+
 def coverage_chart(facts: Facts) -> Chart:
     rows = coverage_rows(facts)
+    by = "region" if many_territories(facts) else "territory"
+    drawn = _coverage_rows(facts, "region") if by == "region" else rows
     long = [
-        {"territory": r["territory"], "measure": measure, "pct": r[key]}
-        for r in rows
+        {by: r[by], "measure": measure, "pct": r[key]}
+        for r in drawn
         for measure, key in (("Reached in the period", "reached_pct"), ("Trained", "trained_pct"))
         if r[key] is not None
     ]
     chart = bar_chart(
         "coverage",
-        "Coverage of target clinics, by territory (%)",
+        f"Coverage of target clinics, by {by} (%)",
         long,
-        x="territory",
+        x=by,
         y="pct",
-        x_title="Territory",
+        x_title=by.capitalize(),
         y_title="% of target clinics",
         color="measure",
         color_title="",
     )
     chart.spec["encoding"]["xOffset"] = {"field": "measure"}
+    if by == "region":
+        return _grouped(chart, rows, "territory", "region")
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
     return chart
 
 
 def sales_by_month_chart(facts: Facts, *, by_territory: bool = False) -> Chart:
-    """Units of the campaign's products per month (from 12 months before the campaign)."""
+    """Units of the campaign's products per month (from 12 months before the campaign),
+    by territory if asked (by region when the territories are many, the CSV by territory)."""
+    if by_territory and many_territories(facts):
+        detail = _sales_by_month(facts, "territory")
+        return _grouped(_sales_by_month(facts, "region"), detail.rows, "territory", "region")
+    return _sales_by_month(facts, "territory" if by_territory else None)
+
+
+def _sales_by_month(facts: Facts, by: str | None) -> Chart:
     sales = facts.sales
     start = min(facts.pre_start, facts.scope.start)
     rows: list[dict[str, Any]] = []
     if not sales.empty:
         frame = sales[(sales["month"] >= _month(start)) & (sales["month"] <= facts.scope.end)]
-        if by_territory:
-            terr = dict(zip(facts.clinics["code"], facts.clinics["territory"], strict=True))
-            frame = frame.assign(territory=frame["clinic_id"].map(terr).replace("", "No territory"))
-            grouped = frame.groupby(["month", "territory"], sort=True)["units"].sum()
-            rows = [
-                {"month": m, "territory": t, "units": float(u)} for (m, t), u in grouped.items()
-            ]
+        if by:
+            group = dict(zip(facts.clinics["code"], facts.clinics[by], strict=True))
+            frame = frame.assign(**{by: frame["clinic_id"].map(group).replace("", f"No {by}")})
+            grouped = frame.groupby(["month", by], sort=True)["units"].sum()
+            rows = [{"month": m, by: t, "units": float(u)} for (m, t), u in grouped.items()]
         else:
             grouped = frame.groupby("month", sort=True)["units"].sum()
             rows = [{"month": m, "units": float(u)} for m, u in grouped.items()]
     return line_chart(
         "sales_by_month",
-        "Units sold per month" + (" by territory" if by_territory else ""),
+        "Units sold per month" + (f" by {by}" if by else ""),
         rows,
         x="month",
         y="units",
         x_title="Month",
         y_title="Packs",
-        color="territory" if by_territory else None,
-        color_title="Territory",
+        color=by,
+        color_title=by.capitalize() if by else None,
         rule_x=facts.scope.campaign.start_date.isoformat(),
         caption="The dashed red line is the campaign's start.",
     )
@@ -259,9 +333,11 @@ def sales_growth_rows(facts: Facts, key: str) -> list[dict[str, Any]]:
 
 def sales_by_territory_chart(facts: Facts) -> Chart:
     rows = sales_growth_rows(facts, "territory")
+    by = "region" if many_territories(facts) else "territory"
+    drawn = sales_growth_rows(facts, "region") if by == "region" else rows
     long = [
-        {"territory": r["territory"], "phase": phase, "packs_per_month": r[col]}
-        for r in rows
+        {by: r[by], "phase": phase, "packs_per_month": r[col]}
+        for r in drawn
         for phase, col in (
             ("12 months before", "units_before_per_month"),
             ("During the campaign", "units_during_per_month"),
@@ -270,16 +346,18 @@ def sales_by_territory_chart(facts: Facts) -> Chart:
     ]
     chart = bar_chart(
         "sales_by_territory",
-        "Packs per month by territory: before and during the campaign",
+        f"Packs per month by {by}: before and during the campaign",
         long,
-        x="territory",
+        x=by,
         y="packs_per_month",
-        x_title="Territory",
+        x_title=by.capitalize(),
         y_title="Packs per month",
         color="phase",
         color_title="",
     )
     chart.spec["encoding"]["xOffset"] = {"field": "phase"}
+    if by == "region":
+        return _grouped(chart, rows, "territory", "region")
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
     return chart
 
@@ -306,8 +384,15 @@ def readiness_rows(facts: Facts) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["program"], -r["readiness_index"], r["rep"]))
 
 
+def readiness_extremes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reps with the highest and lowest readiness index."""
+    return extremes(rows, key=lambda r: (r["readiness_index"], r["rep"], r["program"]))
+
+
 def readiness_chart(facts: Facts) -> Chart:
     rows = readiness_rows(facts)
+    if len(rows) > MANY:
+        return _grouped(_readiness_by_team(rows), rows, "rep", "team")
     long = [{**r, "certified": "Certified" if r["certified"] else "Not yet"} for r in rows]
     chart = bar_chart(
         "readiness",
@@ -323,6 +408,28 @@ def readiness_chart(facts: Facts) -> Chart:
     )
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
     return chart
+
+
+def _readiness_by_team(rows: list[dict[str, Any]]) -> Chart:
+    """Mean readiness index of each team's reps, by program."""
+    frame = pd.DataFrame(rows)
+    means = frame.groupby(["team", "program"], sort=True)["readiness_index"].mean()
+    long = [
+        {"team": team, "program": program, "mean_readiness_index": round(float(v), 1)}
+        for (team, program), v in means.items()
+    ]
+    return bar_chart(
+        "readiness",
+        "Mean readiness index of each team's reps (0-100)",
+        long,
+        x="team",
+        y="mean_readiness_index",
+        x_title="Team",
+        y_title="Mean readiness index",
+        color="program",
+        color_title="Program",
+        horizontal=True,
+    )
 
 
 # ---------------------------------------------------------------- marketing charts
@@ -448,13 +555,13 @@ CHARTS: dict[str, dict[str, ChartBuilder]] = {
     "sales": {
         "readiness": readiness_chart,
         "coverage": coverage_chart,
-        "trainings": trainings_chart,
+        "trainings": trainings_chart_for,
         "sales_by_territory": sales_by_territory_chart,
         "sales_by_month": lambda f: sales_by_month_chart(f, by_territory=True),
     },
     "territory": {
         "coverage": coverage_chart,
-        "trainings": trainings_chart,
+        "trainings": trainings_chart_for,
         "sales_by_month": sales_by_month_chart,
         "readiness": readiness_chart,
     },
@@ -489,6 +596,11 @@ def dashboard_build(kind: str, facts: Facts) -> Dashboard:
     else:
         dash.tables["coverage"] = coverage_rows(facts)
         dash.tables["readiness"] = readiness_rows(facts)
+        # Many rows: the page lists the extremes, the CSVs every row.
+        if many_territories(facts):
+            dash.tables["coverage_extremes"] = coverage_extremes(dash.tables["coverage"])
+        if len(dash.tables["readiness"]) > MANY:
+            dash.tables["readiness_extremes"] = readiness_extremes(dash.tables["readiness"])
     if kind == "territory":
         dash.tables["next_clinics"] = untrained_clinics_by_potential(
             territories=facts.scope.territories(), limit=10

@@ -173,6 +173,7 @@ class Facts:
             "team",
             "potential",
             "stage",
+            "first_trained",
         ]
         rows = self.scope.clinics().values_list(
             "pk",
@@ -187,14 +188,14 @@ class Facts:
             "territory__team__name",
             "potential",
             "stage",
+            # Kept on the clinic by ``field.trained``: no scan of every training here.
+            "first_trained",
         )
         frame = pd.DataFrame(list(rows), columns=columns)
         targets = set(self.scope.campaign.target_segments or [])
         frame["target"] = frame["segment"].isin(targets) if targets else True
         frame["territory"] = frame["territory"].fillna("")
         frame["territory_name"] = frame["territory_name"].fillna("")
-        first = self.treatment_dates
-        frame["first_trained"] = frame["code"].map(first)
         return frame.sort_values("code").reset_index(drop=True)
 
     @cached_property
@@ -281,6 +282,44 @@ class Facts:
         )
         frame["date"] = _dates(frame["date"])
         return frame
+
+    def reached_targets(self, since: dt.date) -> set[int]:
+        """Target clinics of the scope with a logged activity, or a customer training they
+        hosted or one of their vets attended (at a clinic of the scope), from ``since`` to
+        the scope's end.
+
+        Asked of the database (the clinics whose primary key is in one of three
+        subqueries), not computed from every activity, training and attendance of the
+        scope loaded here: those are 300,000 rows at head office.
+        """
+        s = self.scope
+        if self.clinics.empty:
+            return set()
+        acts = (
+            field_selectors.activity_list(
+                user=s.viewer, filters=field_selectors.ActivityFilters(since=since)
+            )
+            .filter(occurred_at__date__lte=s.end)
+            .prefetch_related(None)
+            .order_by()
+            .values("clinic_id")
+        )
+        trainings = field_selectors.training_list(
+            user=s.viewer, filters=field_selectors.TrainingFilters(since=since)
+        ).filter(date__lte=s.end, clinic_id__in=self.clinic_subquery)
+        hosted = trainings.prefetch_related(None).order_by().values("clinic_id")
+        attended = (
+            trainings.filter(trainingattendance__isnull=False)
+            .prefetch_related(None)
+            .order_by()
+            .values("trainingattendance__vet__clinic_id")
+        )
+        targets = self.scope.clinics()
+        segments = list(self.scope.campaign.target_segments or [])
+        if segments:
+            targets = targets.filter(segment__in=segments)
+        touched = Q(pk__in=acts) | Q(pk__in=hosted) | Q(pk__in=attended)
+        return set(targets.filter(touched).order_by().values_list("pk", flat=True))
 
     @cached_property
     def objections_heard(self) -> pd.DataFrame:

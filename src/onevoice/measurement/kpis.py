@@ -153,16 +153,7 @@ def reached_clinics(facts: Facts) -> set[int]:
 
 
 def _reached_clinics(facts: Facts) -> set[int]:
-    s = facts.scope
-    targets = set(facts.clinics.loc[facts.clinics["target"], "pk"].astype(int))
-    touched: set[int] = set()
-    acts = facts.activities
-    touched |= set(acts.loc[acts["date"] >= s.campaign_start, "clinic_pk"].astype(int))
-    trainings = facts.trainings
-    touched |= set(trainings.loc[trainings["date"] >= s.campaign_start, "clinic_pk"].astype(int))
-    att = facts.attendance
-    touched |= set(att.loc[att["date"] >= s.campaign_start, "vet_clinic_pk"].dropna().astype(int))
-    return touched & targets
+    return facts.reached_targets(since=facts.scope.campaign_start)
 
 
 @kpi("clinics_reached", cumulative=True)

@@ -168,6 +168,9 @@ class DashboardSnapshot(models.Model):
         default=b"", help_text="Its rendered HTML fragments, pickled (empty until shown)."
     )
     computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A lease: set by the one worker refreshing a stale snapshot in the background, so
+    # others serve the stale one meanwhile instead of computing it again.
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-computed_at"]

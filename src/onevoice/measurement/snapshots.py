@@ -8,16 +8,31 @@ the database, keyed by the scope, beside the data version it was computed from, 
 read back while that version is current. Stored in the operational database rather
 than a cache server so every worker and process sees the same snapshot, it disappears
 with the data it was computed from, and nothing else needs running.
+
+**Large scopes are refreshed in the background.** Head office's dashboards depend on
+every territory, so with reps logging activities all day their version changes every
+second, and computing them takes tens of seconds at 100,000 clinics. For a scope of more
+than :data:`BACKGROUND_ABOVE_TERRITORIES` territories a stale page is served at once with
+the time it was computed ("as of 16:42, refreshing") and one worker, holding a lease on
+the snapshot row, recomputes it in a thread, at most once per :data:`REFRESH_EVERY`. A
+rep's or a small team's dashboard (seconds at most) is still recomputed on the request,
+so their own changes show at once. With ``settings.DASHBOARD_REFRESH_IN_BACKGROUND``
+false (tests) the refresh runs on the request, after the stale page was read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import pickle
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from onevoice.accounts.selectors import territories_for
@@ -28,7 +43,15 @@ from onevoice.measurement.facts import Facts, Scope
 from onevoice.measurement.models import DashboardSnapshot
 
 # Part of every key: change it when what a stored Dashboard holds changes shape.
-SNAPSHOT_FORMAT = "1"
+SNAPSHOT_FORMAT = "2"
+# Scopes of more territories than this are refreshed in the background when stale.
+BACKGROUND_ABOVE_TERRITORIES = 25
+# A stale large scope is recomputed at most this often (each refresh costs seconds of a
+# shared CPU; head office's data change every second under load).
+REFRESH_EVERY = dt.timedelta(minutes=2)
+# A refresh that has not finished after this long is taken to have died with its worker.
+LEASE = dt.timedelta(minutes=10)
+log = logging.getLogger(__name__)
 # Snapshots not recomputed for this long are removed (their keys hold the day, so a
 # day-old one is never read again).
 KEPT_FOR = dt.timedelta(days=2)
@@ -86,25 +109,86 @@ def dashboard_for(kind: str, scope: Scope, *, variant: str = "") -> Dashboard:
     return dashboard
 
 
+@dataclass(frozen=True)
+class Page:
+    """A dashboard's HTML fragments, and when they were computed if they are stale."""
+
+    fragments: Fragments
+    stale_as_of: dt.datetime | None = None
+
+
 def dashboard_page_for(
     kind: str, scope: Scope, *, variant: str, render: Callable[[Dashboard], Fragments]
-) -> Fragments:
+) -> Page:
     """The dashboard's HTML fragments, ``render``-ed once per scope and data version:
-    rendering thousands of table rows and chart points costs more than reading them."""
+    rendering thousands of table rows and chart points costs more than reading them.
+    A large scope's stale page is served as it is while it is refreshed (see above)."""
     key = scope_key(kind, scope, variant)
     version = data_version(scope)
-    stored = _current(key, version).values_list("page", flat=True)
-    for page in stored:
-        if page:
-            fragments: Fragments = pickle.loads(bytes(page))
-            return fragments
+    stored = DashboardSnapshot.objects.filter(key=key).values_list("version", "page", "computed_at")
+    for stored_version, page, computed_at in stored:
+        if page and stored_version == version:
+            return Page(pickle.loads(bytes(page)))
+        if page and _refreshed_in_background(scope):
+            stale = Page(pickle.loads(bytes(page)), stale_as_of=computed_at)
+            if computed_at <= timezone.now() - REFRESH_EVERY:
+                _refresh_later(key, lambda: _compute(kind, scope, key, render))
+            return stale
     payloads = _current(key, version).values_list("payload", flat=True)
     dashboard = next((pickle.loads(bytes(p)) for p in payloads), None) or dashboard_build(
         kind, Facts(scope)
     )
     fragments = render(dashboard)
     _store(key, version, dashboard, pickle.dumps(fragments, protocol=pickle.HIGHEST_PROTOCOL))
-    return fragments
+    return Page(fragments)
+
+
+def _refreshed_in_background(scope: Scope) -> bool:
+    ids = scope_territories(scope)
+    n = territories_for(user=scope.viewer).count() if ids is None else len(ids) - 1
+    return n > BACKGROUND_ABOVE_TERRITORIES
+
+
+def _compute(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fragments]) -> None:
+    version = data_version(scope)  # read first: a write meanwhile makes it stale again
+    dashboard = dashboard_build(kind, Facts(scope))
+    fragments = render(dashboard)
+    _store(key, version, dashboard, pickle.dumps(fragments, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _claim(key: str) -> bool:
+    """Take the snapshot's refresh lease; False if another worker holds it. One UPDATE
+    with the condition in it, so of two workers asking at once only one gets it."""
+    now = timezone.now()
+    free = Q(refresh_started_at__isnull=True) | Q(refresh_started_at__lt=now - LEASE)
+    return DashboardSnapshot.objects.filter(free, key=key).update(refresh_started_at=now) == 1
+
+
+def _refresh_later(key: str, compute: Callable[[], None]) -> None:
+    """Run ``compute`` once, if this worker gets the lease: in a thread, or now (tests)."""
+    if not _claim(key):
+        return
+
+    def work() -> None:
+        try:
+            compute()
+        except Exception:
+            log.exception("Refreshing dashboard snapshot %s failed", key[:12])
+        finally:
+            # Released either way (a failed refresh is tried again on a later request).
+            DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
+
+    if not getattr(settings, "DASHBOARD_REFRESH_IN_BACKGROUND", True):
+        work()
+        return
+
+    def in_thread() -> None:
+        try:
+            work()
+        finally:
+            connection.close()  # the thread's own connection
+
+    threading.Thread(target=in_thread, name=f"dashboard-{key[:12]}", daemon=True).start()
 
 
 def _current(key: str, version: str) -> QuerySet[DashboardSnapshot]:
@@ -125,6 +209,6 @@ def _store(key: str, version: str, dashboard: Dashboard, page: bytes) -> None:
         ],
         update_conflicts=True,
         unique_fields=["key"],
-        update_fields=["version", "payload", "page", "computed_at"],
+        update_fields=["version", "payload", "page", "computed_at", "refresh_started_at"],
     )
     DashboardSnapshot.objects.filter(computed_at__lt=now - KEPT_FOR).delete()

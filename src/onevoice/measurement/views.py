@@ -380,13 +380,15 @@ def _dashboard_fragments(
 def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
     asked = _dashboard_request(request, kind)
     page = None
+    stale_as_of = None
     query = request.GET.urlencode()
     if asked.scope is not None:
-        fragments = dashboard_page_for(
+        stored = dashboard_page_for(
             kind, asked.scope, variant=query, render=_dashboard_fragments(kind, asked, query)
         )
         # Rendered by Django's templates, escaped there.
-        page = {part: mark_safe(html) for part, html in fragments.items()}
+        page = {part: mark_safe(html) for part, html in stored.fragments.items()}
+        stale_as_of = stored.stale_as_of
     user = asked.user
     return render(
         request,
@@ -398,6 +400,7 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
             "campaign": asked.campaign,
             "scope": asked.scope,
             "page": page,
+            "stale_as_of": stale_as_of,
             "query": query,
             "can_compute": asked.campaign is not None
             and can_compute_kpis(user=user, campaign=asked.campaign),
