@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,7 +45,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from onevoice.analytics.warehouse.dedup import DuplicateFinder
+from onevoice.analytics.warehouse.dedup import SeenKeys
 from onevoice.analytics.warehouse.errors import UNKNOWN_BATCH, UnknownBatchError
 from onevoice.analytics.warehouse.mapping import ColumnMapping, resolve_columns
 from onevoice.analytics.warehouse.readers import (
@@ -52,7 +53,9 @@ from onevoice.analytics.warehouse.readers import (
     FastPathUnavailable,
     RawChunk,
     SalesFileReader,
+    as_text,
     open_sales_file,
+    per_value,
 )
 from onevoice.analytics.warehouse.report import ImportProgress, ImportReport
 from onevoice.analytics.warehouse.validation import (
@@ -136,8 +139,12 @@ class _Staged:
     rows_stored: int = 0
     rows_quarantined: int = 0
     reasons: list[dict[str, int]] = field(default_factory=list)
-    duplicates: DuplicateFinder = field(default_factory=DuplicateFinder)
+    seen: SeenKeys | None = None
     quarantine_writer: pq.ParquetWriter | None = None
+    # Rows that may repeat an earlier line, held back from the data until the end: typed
+    # as they would be stored, and their text as it would be quarantined.
+    held_writer: pq.ParquetWriter | None = None
+    held_text_writer: pq.ParquetWriter | None = None
     validator: ChunkValidator | None = None
     content_hash: str = ""
 
@@ -385,34 +392,34 @@ class SalesDataset:
             )
 
         def good_batches(chunks: Iterator[RawChunk]) -> Iterator[pa.RecordBatch]:
-            # Key hashes are computed and filed in a helper thread while the next chunk is
-            # validated (their numpy and Arrow kernels release the GIL).
-            with ThreadPoolExecutor(max_workers=1) as dedup:
-                filed: list[Future[None]] = []
+            # Rows whose key hash an earlier row had may repeat a line: they are held back
+            # (see ``dedup``). The hashes of a chunk are looked up in a helper thread while
+            # the next chunk is validated (their numpy and hash kernels release the GIL);
+            # the chunk's rows are written once the lookup is back.
+            with ThreadPoolExecutor(max_workers=1) as helper:
+                pending: tuple[RawChunk, pa.RecordBatch, Future[np.ndarray]] | None = None
                 for chunk in chunks:
                     if staged.validator is None:
                         settings = detect_settings(chunk, columns, mapping, reference, delimiter)
                         staged.validator = make_validator(settings)
+                        staged.seen = SeenKeys(_expected_rows(chunk, reader.total_bytes))
                     result = staged.validator.validate(chunk)
                     staged.rows_read += chunk.num_rows + len(chunk.malformed)
                     staged.rows_stored += result.good.num_rows
                     staged.reasons.append(result.reasons)
                     if result.quarantine.num_rows:
                         self._write_quarantine(stage, staged, result.quarantine)
-                    for f in [f for f in filed if f.done()]:
-                        f.result()  # raises what went wrong in the helper
-                        filed.remove(f)
-                    filed.append(
-                        dedup.submit(_file_keys, staged.validator, staged.duplicates, result.good)
-                    )
+                    if pending is not None:
+                        yield from self._hold_back(stage, staged, *pending)
+                    assert staged.seen is not None
+                    lookup = helper.submit(_seen_before, staged.validator, staged.seen, result.good)
+                    pending = (chunk, result.good, lookup)
                     if on_progress is not None:
                         on_progress(
                             ImportProgress(staged.rows_read, chunk.bytes_read, reader.total_bytes)
                         )
-                    if result.good.num_rows:
-                        yield result.good
-                for f in filed:
-                    f.result()  # raises what went wrong in the helper
+                if pending is not None:
+                    yield from self._hold_back(stage, staged, *pending)
 
         try:
             self._write_staged(good_batches(reader.chunks()), stage)
@@ -445,6 +452,121 @@ class SalesDataset:
         )
 
     @staticmethod
+    def _hold_back(
+        stage: Path,
+        staged: _Staged,
+        chunk: RawChunk,
+        good: pa.RecordBatch,
+        lookup: Future[np.ndarray],
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield a chunk's rows to write; spill those that may repeat a line to ``held/``."""
+        seen = lookup.result()
+        if not seen.any():
+            if good.num_rows:
+                yield good
+            return
+        assert staged.validator is not None
+        held = good.filter(pa.array(seen))
+        rows = held.column("source_row")
+        # Their text as read, for the quarantine (rows are in file order in a chunk).
+        at = pa.array(np.searchsorted(chunk.source_row.to_numpy(), rows.to_numpy()))
+        n = held.num_rows
+        text = pa.table(
+            {
+                **{
+                    name: as_text(pc.take(chunk.columns[name], at))
+                    for name in staged.validator.source_columns
+                },
+                "_source_row": rows,
+                "_reason": pa.array([DUPLICATE_LINE] * n, pa.string()),
+                "_detail": pa.nulls(n, pa.string()),
+                "_raw_line": pa.nulls(n, pa.string()),
+            },
+            schema=staged.validator.quarantine_schema,
+        )
+        if staged.held_writer is None:
+            (stage / "held").mkdir()
+            staged.held_writer = pq.ParquetWriter(stage / "held" / "rows.parquet", STAGED_SCHEMA)
+            staged.held_text_writer = pq.ParquetWriter(stage / "held" / "text.parquet", text.schema)
+        assert staged.held_text_writer is not None
+        staged.held_writer.write_batch(held)
+        staged.held_text_writer.write_table(text)
+        kept = good.filter(pa.array(~seen))
+        if kept.num_rows:
+            yield kept
+
+    def _release_held(self, staged: _Staged, stage: Path, file: str) -> dict[int, str]:
+        """Compare the held-back rows with every row before them, by value: quarantine
+        those that repeat one, store the others. Returns the repeats' explanations."""
+        if staged.held_writer is None or staged.held_text_writer is None:
+            return {}
+        staged.held_writer.close()
+        staged.held_text_writer.close()
+        staged.held_writer = staged.held_text_writer = None
+        held = str(stage / "held" / "rows.parquet")
+        con = duckdb.connect()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            months = [
+                str(stage / "data" / f"month={m}" / "*.parquet")
+                for (m,) in con.execute(
+                    "SELECT DISTINCT month FROM read_parquet($held)", {"held": held}
+                ).fetchall()
+            ]
+            months = [m for m in months if list(Path(m).parent.glob("*.parquet"))]
+            stored = (
+                "SELECT clinic_id, date, sku, units, net_revenue, currency, source_row "
+                "FROM read_parquet($stored) UNION ALL "
+                if months
+                else ""
+            )
+            found = con.execute(
+                f"""
+                WITH held AS (SELECT * FROM read_parquet($held)),
+                earlier AS (
+                  {stored}
+                  SELECT clinic_id, date, sku, units, net_revenue, currency, source_row FROM held
+                )
+                SELECT h.source_row, min(e.source_row)
+                FROM held h
+                JOIN earlier e
+                  ON h.clinic_id = e.clinic_id AND h.date = e.date AND h.sku = e.sku
+                 AND h.units = e.units
+                 AND h.net_revenue IS NOT DISTINCT FROM e.net_revenue
+                 AND h.currency IS NOT DISTINCT FROM e.currency
+                 AND e.source_row < h.source_row
+                GROUP BY h.source_row
+                """,
+                {"held": held, "stored": months} if months else {"held": held},
+            ).fetchall()
+        finally:
+            con.close()
+        first = {int(row): int(earlier) for row, earlier in found}
+        repeats = pa.array(sorted(first), pa.int64())
+        # The few held rows that repeat nothing (a shared 64-bit hash) are stored now.
+        rest = pq.read_table(held, schema=STAGED_SCHEMA)
+        rest = rest.filter(pc.invert(pc.is_in(rest["source_row"], value_set=repeats)))
+        if rest.num_rows:
+            self._write_staged(iter(rest.to_batches()), stage, "held-{i}.parquet")
+        text = pq.read_table(stage / "held" / "text.parquet")
+        text = text.filter(pc.is_in(text["_source_row"], value_set=repeats))
+        details = {
+            row: DETAIL_DUPLICATE_IN_FILE.format(file=file, row=row, first=earlier)
+            for row, earlier in sorted(first.items())
+        }
+        if text.num_rows:
+            self._write_quarantine(
+                stage,
+                staged,
+                text.set_column(
+                    text.schema.get_field_index("_detail"),
+                    "_detail",
+                    pa.array([details[r] for r in text["_source_row"].to_pylist()], pa.string()),
+                ),
+            )
+        return details
+
+    @staticmethod
     def _write_quarantine(stage: Path, staged: _Staged, table: pa.Table) -> None:
         if staged.quarantine_writer is None:
             staged.quarantine_writer = pq.ParquetWriter(
@@ -457,8 +579,11 @@ class SalesDataset:
         self, staged: _Staged, reader: SalesFileReader, stage: Path, file: str
     ) -> None:
         """Move repeated lines (within the file or of stored batches) to the quarantine."""
-        details = self._duplicates_in_file(staged, file)
-        details.update(self._duplicates_of_stored(stage, file, exclude=set(details)))
+        in_file = self._release_held(staged, stage, file)
+        if in_file:
+            staged.rows_stored -= len(in_file)
+            staged.reasons.append({DUPLICATE_LINE: len(in_file)})
+        details = self._duplicates_of_stored(stage, file, exclude=set(in_file))
         if not details or staged.validator is None:
             return
         rows = sorted(details)
@@ -489,13 +614,6 @@ class SalesDataset:
         for month_dir in (stage / "data").glob("month=*"):
             if not any(month_dir.iterdir()):
                 month_dir.rmdir()
-
-    @staticmethod
-    def _duplicates_in_file(staged: _Staged, file: str) -> dict[int, str]:
-        return {
-            row: DETAIL_DUPLICATE_IN_FILE.format(file=file, row=row, first=first)
-            for row, first in sorted(staged.duplicates.repeats().items())
-        }
 
     def _duplicates_of_stored(self, stage: Path, file: str, exclude: set[int]) -> dict[int, str]:
         stored = self.files()
@@ -570,9 +688,10 @@ class SalesDataset:
     def _close(staged: _Staged | None) -> None:
         if staged is None:
             return
-        if staged.quarantine_writer is not None:
-            staged.quarantine_writer.close()
-            staged.quarantine_writer = None
+        for writer in (staged.quarantine_writer, staged.held_writer, staged.held_text_writer):
+            if writer is not None:
+                writer.close()
+        staged.quarantine_writer = staged.held_writer = staged.held_text_writer = None
         if staged.validator is not None:
             staged.validator.close()
 
@@ -657,8 +776,19 @@ class SalesDataset:
                 month.rmdir()
 
 
-def _file_keys(
-    validator: ChunkValidator, duplicates: DuplicateFinder, good: pa.RecordBatch
-) -> None:
-    """Hash the stored rows' keys and file them for the search for repeated lines."""
-    duplicates.add(*validator.key_hash(good), good.column("source_row").to_numpy())
+def _seen_before(validator: ChunkValidator, seen: SeenKeys, good: pa.RecordBatch) -> np.ndarray:
+    """True for the stored rows whose key hash an earlier row of the file had."""
+    return seen.add(validator.key_hash(good))
+
+
+def _expected_rows(first: RawChunk, total_bytes: int) -> int:
+    """Rows a file will have, judged from the text of its first chunk's rows.
+
+    (The reader's position says little: it reads ahead.) Over-estimating costs memory,
+    under-estimating only lets the hash tables grow.
+    """
+    if not first.num_rows:
+        return 0
+    text = sum(per_value(c, pc.utf8_length).to_numpy().sum() for c in first.columns.values())
+    per_row = text / first.num_rows + len(first.columns)  # delimiters and line break
+    return int(total_bytes / per_row)

@@ -1,66 +1,76 @@
-"""Finding repeated lines in a file of any size, cheaply.
+"""Holding back repeated lines before they are written, cheaply.
 
-Each stored row contributes a 128-bit hash of its key (two independent 64-bit hashes,
-see :meth:`ChunkValidator.key_hash`); rows whose hashes agree are the same line. The
-chance that two different lines of a ten-million-row file share both halves is about
-10^-25, far below that of a disk error, and it saves reading the staged rows back.
+Each stored row's key (clinic, day, SKU, units, revenue, currency as stored) has a 64-bit
+hash (see :meth:`ChunkValidator.key_hash`). As chunks stream by, :class:`SeenKeys` says
+which rows have a hash that an earlier row of the file already had: only those rows can
+repeat an earlier line. The importer holds them back instead of writing them, and at the
+end compares their actual values with the rows stored before them (exact, no hash
+trusted); the few that turn out not to repeat anything (two different lines sharing a
+64-bit hash: about one chance in 10^6 for a ten-million-row file) are stored then. So
+no month file is ever rewritten for a repeat within the file, and a file without
+repeats pays only for the hash lookups.
 
-Hashes are spread over 256 buckets by their top bits as chunks arrive, so the search at
-the end runs on cache-sized arrays instead of one table of every row (about eight times
-faster on ten million rows). Memory: 24 bytes per stored row.
+The hashes live in pandas' hash tables (the ones behind ``pd.factorize``), one per
+sixteenth of the hash range, so each table stays small enough for the CPU caches:
+about 26 bytes per distinct row (the tables' values are positions within the latest
+chunk; only their keys matter).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-_BUCKET_BITS = 8
-_SHIFT = np.uint64(64 - _BUCKET_BITS)
+# pandas' own hash tables are not public API; test_dedup covers what is used here.
+from pandas._libs import hashtable as _hashtable
+
+_PART_BITS = 4
+_SHIFT = np.uint64(64 - _PART_BITS)
 
 
-class DuplicateFinder:
-    """Collects (hash, row) pairs; reports rows whose key repeats an earlier row's."""
+class SeenKeys:
+    """Remembers the key hashes of a file's rows, chunk by chunk, in row order.
 
-    def __init__(self) -> None:
-        n = 1 << _BUCKET_BITS
-        self._first: list[list[np.ndarray]] = [[] for _ in range(n)]
-        self._second: list[list[np.ndarray]] = [[] for _ in range(n)]
-        self._rows: list[list[np.ndarray]] = [[] for _ in range(n)]
+    Parameters
+    ----------
+    expected_rows
+        Rough number of rows the file will have (sizes the tables; they grow past it).
+    """
 
-    def add(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> None:
-        """Add one chunk's key hashes (both halves) and the source rows they belong to."""
-        if not len(first):
-            return
-        bucket = (first >> _SHIFT).astype(np.uint8)
-        # A stable sort of 8-bit keys is a radix sort in numpy: linear time.
-        order = np.argsort(bucket, kind="stable")
-        ends = np.cumsum(np.bincount(bucket, minlength=1 << _BUCKET_BITS))
-        starts = np.concatenate(([0], ends[:-1]))
-        first, second, rows = first[order], second[order], rows[order]
-        for b in np.flatnonzero(ends - starts):
-            self._first[b].append(first[starts[b] : ends[b]])
-            self._second[b].append(second[starts[b] : ends[b]])
-            self._rows[b].append(rows[starts[b] : ends[b]])
+    def __init__(self, expected_rows: int = 0) -> None:
+        parts = 1 << _PART_BITS
+        hint = max(expected_rows // parts, 1024)
+        self._tables = [_hashtable.UInt64HashTable(hint) for _ in range(parts)]
 
-    def repeats(self) -> dict[int, int]:
-        """``{row: first_row}`` for every row whose key an earlier row already had."""
-        found: dict[int, int] = {}
-        for firsts, seconds, rows in zip(self._first, self._second, self._rows, strict=True):
-            if not firsts:
-                continue
-            h1 = np.concatenate(firsts)
-            shared = pd.Series(h1).duplicated(keep=False).to_numpy()
-            if not shared.any():
-                continue
-            frame = pd.DataFrame(
-                {
-                    "h1": h1[shared],
-                    "h2": np.concatenate(seconds)[shared],
-                    "row": np.concatenate(rows)[shared],
-                }
-            )
-            first_row = frame.groupby(["h1", "h2"])["row"].transform("min")
-            later = frame["row"] != first_row
-            found.update(zip(frame["row"][later].tolist(), first_row[later].tolist(), strict=True))
-        return found
+    def add(self, hashes: np.ndarray) -> np.ndarray:
+        """Record one chunk's hashes (in row order); True where an earlier row (of an
+        earlier chunk, or earlier in this one) had the same hash."""
+        n = len(hashes)
+        seen = np.zeros(n, bool)
+        if not n:
+            return seen
+        part = (hashes >> _SHIFT).astype(np.uint8)
+        # A stable sort of 8-bit keys is a radix sort in numpy: linear, keeps row order.
+        order = np.argsort(part, kind="stable")
+        ends = np.cumsum(np.bincount(part, minlength=1 << _PART_BITS)).tolist()
+        ordered = np.ascontiguousarray(hashes[order])
+        start = 0
+        for table, end in zip(self._tables, ends, strict=True):
+            if end > start:
+                seen[order[start:end]] = _seen(table, ordered[start:end])
+            start = end
+        return seen
+
+
+def _seen(table: _hashtable.UInt64HashTable, keys: np.ndarray) -> np.ndarray:
+    """Add ``keys`` to ``table``; True where the table or an earlier key had the same."""
+    seen = table.lookup(keys) >= 0
+    size = len(table)
+    table.map_locations(keys)
+    if len(table) - size == len(keys) - int(seen.sum()):
+        return seen  # no hash repeats within the chunk: the usual case
+    # Some hash occurs twice in the chunk. Mapped in reverse, each hash's position is
+    # that of its first occurrence; the rows elsewhere repeat it.
+    last = len(keys) - 1
+    table.map_locations(keys[::-1])
+    first = last - table.lookup(keys)
+    return seen | (first != np.arange(len(keys)))

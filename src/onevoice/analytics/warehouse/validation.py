@@ -104,7 +104,6 @@ _NULL_DATE = pa.scalar(None, pa.date32())
 # An ISO date, possibly followed by a time ("2025-03-04 10:30" from spreadsheet exports).
 _ISO_HEAD = r"^(?P<d>\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$"
 _SEED_1 = np.uint64(0x9E3779B97F4A7C15)
-_SEED_2 = np.uint64(0xD1B54A32D192ED03)
 MAX_CLINICS = 1 << 24
 MAX_SKUS = 1 << 16
 TOO_MANY = "the reference has {count:,} {what}; the importer handles at most {limit:,}"
@@ -584,15 +583,14 @@ class ChunkValidator:
             pc.take(remap, encoded.indices), pa.array(values, pa.string())
         )
 
-    def key_hash(self, good: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        """Two independent 64-bit hashes of each stored row's key (see ``dedup``).
+    def key_hash(self, good: pa.RecordBatch) -> np.ndarray:
+        """A 64-bit hash of each stored row's key (see ``dedup``).
 
         The key is the clinic, day, SKU, units, revenue and currency as stored, so
         ``2`` and ``2.0`` units are the same line.
         """
         if not good.num_rows:
-            empty = np.empty(0, np.uint64)
-            return empty, empty
+            return np.empty(0, np.uint64)
 
         def codes(name: str) -> np.ndarray:
             indices = good.column(name).indices
@@ -620,11 +618,7 @@ class ChunkValidator:
         )
         units = good.column("units").to_numpy().view(np.uint64)
         revenue = pc.fill_null(good.column("net_revenue"), np.nan).to_numpy().view(np.uint64)
-        first = _mix(_mix(_mix(ids ^ _SEED_1) ^ units) ^ revenue ^ currency_codes)
-        second = _mix(
-            _mix(_mix(revenue ^ _SEED_2) ^ ids) ^ units ^ (currency_codes << np.uint64(32))
-        )
-        return first, second
+        return _mix(_mix(_mix(ids ^ _SEED_1) ^ units) ^ revenue ^ currency_codes)
 
     def _quarantine_invalid(
         self,
