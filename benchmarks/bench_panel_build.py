@@ -12,7 +12,9 @@ product (units; cohort; covariates and pre-campaign level):
   dataset, executed by DuckDB (the project's builder, as the uplift command uses it);
 * ``pandas``: a plain script - ``pd.read_parquet`` of the needed columns, filter the
   window and the product's SKUs, group by clinic and month, reindex on every clinic x
-  month to zero-fill, then the same cohort and covariate columns.
+  month to zero-fill, then the same cohort and covariate columns;
+* ``pandas-pushdown``: the same script with the window and SKU filters also given to
+  the Parquet reader (``filters=``), as a pandas user who knows pyarrow would write it.
 
 Each child reports wall time, CPU time (user + system, all threads) and peak resident
 memory (``ru_maxrss``, interpreter and imports included) and writes its panel, which the
@@ -57,6 +59,7 @@ PRODUCTS = ("Pimo", "Cardi", "Vetm", "Fort", "Semi", "Isox", "Benaz", "Spiro")
 PACKS = (30.0, 60.0, 100.0)
 SEGMENTS = ("independent", "group", "corporate", "referral")
 REGIONS = tuple(f"R{i:02d}" for i in range(12))
+CONTENDERS = ("onevoice", "pandas", "pandas-pushdown")
 
 
 def product_master() -> Any:
@@ -212,14 +215,24 @@ def build_onevoice(root: Path, seed: int) -> Any:
     return panel.frame
 
 
-def build_pandas(root: Path, seed: int) -> Any:
-    """The plain pandas way: read, filter, group, reindex; then cohort and covariates."""
+def build_pandas(root: Path, seed: int, *, pushdown: bool = False) -> Any:
+    """The plain pandas way: read, filter, group, reindex; then cohort and covariates.
+
+    With ``pushdown`` the window and SKU filters are also handed to the Parquet reader
+    (``filters=``), so row groups and rows outside them are skipped while reading: what
+    a pandas user who knows pyarrow would write.
+    """
     import numpy as np
     import pandas as pd
 
     clinics, treatment = clinics_and_treatment(seed)
     skus = product_master().skus_of(PRODUCT)
-    sales = pd.read_parquet(root / "data", columns=["clinic_id", "date", "sku", "units"])
+    filters = [("date", ">=", START), ("date", "<=", END), ("sku", "in", skus)]
+    sales = pd.read_parquet(
+        root / "data",
+        columns=["clinic_id", "date", "sku", "units"],
+        filters=filters if pushdown else None,
+    )
     date = pd.to_datetime(sales["date"])
     keep = (date >= pd.Timestamp(START)) & (date <= pd.Timestamp(END)) & sales["sku"].isin(skus)
     sales = sales[keep]
@@ -254,7 +267,11 @@ def child(contender: str, root: Path, seed: int, out: Path, cap_gb: float) -> No
     """Run one contender in this (fresh) process and print its measurements as JSON."""
     cap = int(cap_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    build = build_onevoice if contender == "onevoice" else build_pandas
+    build = {
+        "onevoice": build_onevoice,
+        "pandas": build_pandas,
+        "pandas-pushdown": lambda r, s: build_pandas(r, s, pushdown=True),
+    }[contender]
     start, cpu = time.perf_counter(), _cpu()
     result: dict[str, Any] = {"contender": contender}
     try:
@@ -326,7 +343,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cap-gb", type=float, default=12.0)
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
-    parser.add_argument("--child", choices=["onevoice", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ns = parser.parse_args()
@@ -343,13 +360,16 @@ def main() -> None:
             print(f"generated {rows:,} rows in {seconds:.0f} s", file=sys.stderr)
         size = sum(f.stat().st_size for f in root.rglob("*.parquet")) / 2**20
         results = []
-        for contender in ("onevoice", "pandas"):
+        for contender in CONTENDERS:
             out = ns.work / f"panel_{contender}_{rows}.parquet"
             out.unlink(missing_ok=True)
             results.append(measure(contender, root, ns.seed, out, ns.cap_gb))
             print(json.dumps(results[-1]), file=sys.stderr)
-        outs = [ns.work / f"panel_{c}_{rows}.parquet" for c in ("onevoice", "pandas")]
-        same = compare(*outs) if all(p.exists() for p in outs) else "not compared (a run failed)"
+        outs = [ns.work / f"panel_{c}_{rows}.parquet" for c in CONTENDERS]
+        same = "; ".join(
+            f"{c}: {compare(outs[0], o) if o.exists() else 'not compared (the run failed)'}"
+            for c, o in zip(CONTENDERS[1:], outs[1:], strict=True)
+        )
         print(
             f"\n### {rows:,} sales rows ({size:,.0f} MB of Parquet, {MONTHS} month partitions), "
             f"{CLINICS:,} clinics x 24 months panel; load average {os.getloadavg()[0]:.1f}\n"
@@ -358,15 +378,16 @@ def main() -> None:
         print("|---|---:|---:|---:|")
         for r in results:
             print(_row(r))
-        ok = [r for r in results if "error" not in r]
-        if len(ok) == 2:
-            a, b = ok
-            print(
-                f"\npandas / onevoice: {b['seconds'] / a['seconds']:.1f}x wall, "
-                f"{b['cpu_seconds'] / a['cpu_seconds']:.1f}x CPU, "
-                f"{b['peak_mb'] / a['peak_mb']:.1f}x peak memory"
-            )
-        print(f"\nSame panel: {same}")
+        a = results[0]
+        print()
+        for b in results[1:]:
+            if "error" not in a and "error" not in b:
+                print(
+                    f"- {b['contender']} / onevoice: {b['seconds'] / a['seconds']:.1f}x wall, "
+                    f"{b['cpu_seconds'] / a['cpu_seconds']:.1f}x CPU, "
+                    f"{b['peak_mb'] / a['peak_mb']:.1f}x peak memory"
+                )
+        print(f"\nSame panel as onevoice's: {same}")
         if not ns.keep:
             shutil.rmtree(root, ignore_errors=True)
 
