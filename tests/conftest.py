@@ -7,13 +7,7 @@ marked ``uses_db`` automatically so the PostgreSQL pass can select exactly them.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
-
-# Settings create the data directory at import; keep test runs out of the working tree.
-os.environ.setdefault("ONEVOICE_HOME", tempfile.mkdtemp(prefix="onevoice-test-home-"))
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "client", "admin_client"}
 

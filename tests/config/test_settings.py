@@ -84,3 +84,26 @@ def test_database_url_switches_database(tmp_path):
         assert "postgresql" in out.stdout
         return
     assert _probe(tmp_path, DATABASE_URL=url)["vendor"] == "postgresql"
+
+
+def _home_in(cwd: Path, **env: str) -> Path:
+    """Where ``data_home()`` points in a fresh interpreter started in ``cwd``."""
+    full = {k: v for k, v in os.environ.items() if k not in {"ONEVOICE_HOME", "PYTEST_VERSION"}}
+    full.update(env)
+    code = "from onevoice.config.home import data_home; print(data_home())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=full, cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return Path(out.stdout.strip())
+
+
+def test_a_test_run_never_writes_into_the_default_data_directory(tmp_path):
+    # Outside pytest the default is ./onevoice-data; under pytest without ONEVOICE_HOME
+    # it is a throwaway directory, so tests cannot touch a developer's demo data.
+    assert _home_in(tmp_path) == (tmp_path / "onevoice-data").resolve()
+    under_pytest = _home_in(tmp_path, PYTEST_VERSION="9")
+    assert under_pytest.name.startswith("onevoice-test-home-")
+    assert (
+        _home_in(tmp_path, PYTEST_VERSION="9", ONEVOICE_HOME=str(tmp_path / "x"))
+        == (tmp_path / "x").resolve()
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 DEFAULT_HOME = "onevoice-data"
@@ -16,7 +17,15 @@ SECRET_KEY_FILE = "secret_key"
 
 
 def data_home() -> Path:
-    """Return the data directory, creating it on first use."""
+    """Return the data directory, creating it on first use.
+
+    Under pytest (which sets ``PYTEST_VERSION`` before any plugin loads the settings)
+    without an explicit ``ONEVOICE_HOME``, a throwaway directory: a test run must never
+    write into the developer's demo data, and tests that check files must look where
+    the settings really point.
+    """
+    if "ONEVOICE_HOME" not in os.environ and "PYTEST_VERSION" in os.environ:
+        os.environ["ONEVOICE_HOME"] = tempfile.mkdtemp(prefix="onevoice-test-home-")
     home = Path(os.environ.get("ONEVOICE_HOME", DEFAULT_HOME)).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     return home
