@@ -112,3 +112,32 @@ def test_cli_uplift_on_a_campaign_prints_one_json_object_and_stores_the_run(laun
     missing = CliRunner().invoke(app, ["uplift", "--campaign", "nope"])
     assert missing.exit_code == 1
     assert "no campaign with id or slug 'nope'" in missing.output
+
+
+def _stored(pretrend: dict, pretrend_event: dict | None) -> UpliftAnalysis:
+    result = {
+        "naive": {"ratio": 3.0, "gap": 2.0, "effect": 0.3, "selection": 1.7},
+        "simple": {"att": 0.3, "se": 0.1, "ci_low": 0.1, "ci_high": 0.5},
+        "pretrend": pretrend,
+    }
+    if pretrend_event is not None:
+        result["pretrend_event"] = pretrend_event
+    return UpliftAnalysis(status="done", result=result)
+
+
+def test_the_verdict_reads_the_event_study_pretest_and_shows_r_dids_beside_it():
+    # Monthly cohorts: R did's cell-level test rejects (hundreds of restrictions) while
+    # the event-study test, which holds its size, does not. The page must not cry wolf.
+    cells = {"stat": 886.0, "df": 340, "p_value": 1e-40}
+    view = uplift_view(_stored(cells, {"stat": 25.0, "df": 28, "p_value": 0.63}))
+    assert view.pretrend_ok is True
+    assert view.pretrend_kind == "event study"
+    assert view.pretrend["df"] == 28
+    assert view.pretrend_cells == cells
+    # A planted pre-trend shows in the event-study test too.
+    assert (
+        uplift_view(_stored(cells, {"stat": 90.0, "df": 28, "p_value": 1e-8})).pretrend_ok is False
+    )
+    # Analyses stored before the event-study test existed keep R did's verdict.
+    old = uplift_view(_stored({"stat": 5.0, "df": 6, "p_value": 0.54}, None))
+    assert (old.pretrend_ok, old.pretrend_kind, old.pretrend_cells) == (True, "cells", None)

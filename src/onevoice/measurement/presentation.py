@@ -26,6 +26,8 @@ class UpliftView:
     selection: float | None = None
     pretrend_ok: bool | None = None
     pretrend: dict[str, Any] | None = None
+    pretrend_kind: str = ""
+    pretrend_cells: dict[str, Any] | None = None
     imbalanced_after_weighting: int = 0
     balance_rows: list[dict[str, Any]] | None = None
     warnings: list[str] | None = None
@@ -40,7 +42,12 @@ def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
     gap = naive.get("gap")
     selection = naive.get("selection")
     share = selection / gap if gap and selection is not None else None
-    pre = result.get("pretrend") or {}
+    # The verdict reads the event-study pre-test: with many small (monthly) cohorts
+    # R did's cell-level test has hundreds of restrictions and rejects almost always
+    # even when trends are parallel (docs/benchmarks_uplift.md); it is shown beside.
+    cells = result.get("pretrend") or {}
+    event = result.get("pretrend_event") or {}
+    pre, kind = (event, "event study") if event.get("p_value") is not None else (cells, "cells")
     p_value = pre.get("p_value")
     balance = result.get("balance") or []
     # One row per covariate: the worst cohort's weighted imbalance.
@@ -63,6 +70,10 @@ def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
         selection=selection,
         pretrend_ok=None if p_value is None else p_value >= PRETREND_ALPHA,
         pretrend=pre,
+        pretrend_kind=kind,
+        pretrend_cells=cells
+        if kind == "event study" and cells.get("p_value") is not None
+        else None,
         imbalanced_after_weighting=sum(
             abs(r.get("smd_weighted") or 0) > IMBALANCE_SMD for r in worst.values()
         ),

@@ -439,8 +439,13 @@ def effect_section(facts: Facts, analysis: UpliftAnalysis | None) -> Section:
             if view.pretrend_ok
             else "the paths before training differ: read the uplift with caution"
         )
+        name = "Pre-trend test" + (
+            " (the months before training in the event study)"
+            if view.pretrend_kind == "event study"
+            else ""
+        )
         section.paragraphs.append(
-            f"Pre-trend test: χ² = {num(pre.get('stat'), 1)}, df {pre.get('df')}, "
+            f"{name}: χ² = {num(pre.get('stat'), 1)}, df {pre.get('df')}, "
             f"p = {num(pre.get('p_value'), 3)} — {verdict}."
         )
     dynamic = result.get("dynamic") or []
