@@ -245,3 +245,14 @@ def test_a_large_scope_is_refreshed_at_most_so_often(world, org, client, large, 
     assert north_reached(client, mkt) == (2, True)
     assert north_reached(client, mkt) == (3, False)
     assert large == ["sales", "sales"]
+
+
+def test_a_csv_download_does_not_knock_out_the_stale_page(world, org, client, large):
+    mkt = org.users[Role.MARKETING]
+    assert north_reached(client, mkt) == (2, False)
+    log_at_elm(world, org)
+    rows = csv_rows(chart_csv(client, mkt, "sales", "coverage", end=END))
+    assert [(r["territory"], r["reached"]) for r in rows] == [("N1", "3"), ("S1", "1")]
+    # The page is still served from its snapshot (not recomputed on the request).
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (3, False)

@@ -57,19 +57,12 @@ def many_territories(facts: Facts) -> bool:
 
 
 def _grouped(chart: Chart, rows: list[dict[str, Any]], what: str, by: str) -> Chart:
-    """``chart`` as drawn (grouped by ``by``), downloading ``rows`` (each of ``what``)."""
+    """``chart`` as drawn (grouped by ``by``), downloading ``rows`` (one per ``what``)."""
     rows = clean_rows(rows)
     chart.rows, chart.columns = rows, list(rows[0]) if rows else []
     n = len({r[what] for r in rows if what in r})
-    chart.caption = " ".join(
-        filter(
-            None,
-            [
-                chart.caption,
-                f"By {by}: {n} {what}s are too many to draw one by one; the CSV has each {what}.",
-            ],
-        )
-    )
+    note = f"Grouped by {by}: too many to draw one by one. The CSV has each {what} ({n})."
+    chart.caption = f"{chart.caption} {note}".strip()
     return chart
 
 

@@ -101,11 +101,16 @@ def dashboard_for(kind: str, scope: Scope, *, variant: str = "") -> Dashboard:
     # Read before computing: a write committed meanwhile changes the version, so what is
     # stored below is then simply not read again.
     version = data_version(scope)
-    for payload in _current(key, version).values_list("payload", flat=True):
-        dashboard: Dashboard = pickle.loads(bytes(payload))
-        return dashboard
+    stored = DashboardSnapshot.objects.filter(key=key).values_list("version", "payload", "page")
+    has_page = False
+    for stored_version, payload, page in stored:
+        if stored_version == version:
+            dashboard: Dashboard = pickle.loads(bytes(payload))
+            return dashboard
+        has_page = bool(page)
     dashboard = dashboard_build(kind, Facts(scope))
-    _store(key, version, dashboard, b"")
+    if not has_page:  # a stored page stays: a large scope serves it while it is refreshed
+        _store(key, version, dashboard, b"")
     return dashboard
 
 
