@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -68,6 +69,45 @@ def test_rep_home_lists_own_untrained_clinics_only(client, org):
     html = client.get(reverse("home")).content.decode()
     assert "Own Clinic" in html
     assert "Other Clinic" not in html
+
+
+def test_manager_home_names_the_ten_territories_furthest_behind_and_links_to_all(client, org):
+    from onevoice.accounts.models import Territory
+
+    trained_at = dt.date.today() - dt.timedelta(days=3)
+    for i in range(1, 13):
+        t = Territory.objects.create(
+            code=f"T{i:02}", name=f"Moor {i:02}", region=org.north, team=org.team_north
+        )
+        # T01 has no trained clinic; the others more trained the higher their number.
+        for j in range(4):
+            Clinic.objects.create(
+                code=f"C{i:02}{j}",
+                name=f"Clinic {i:02}{j}",
+                region=org.north,
+                territory=t,
+                segment="independent_small",
+                first_trained=trained_at if j < min(i - 1, 4) else None,
+            )
+    client.force_login(org.users[Role.SALES_MANAGER])
+    html = client.get(reverse("home")).content.decode()
+    table = html[html.index('data-testid="territory-summary-table"') :]
+    shown = re.findall(r"<tr><td>(T\d\d|N1) ", table)
+    # N1 has no clinic and T05..T12 are fully trained: T01..T04, then by code.
+    assert shown == [
+        "T01",
+        "T02",
+        "T03",
+        "T04",
+        "T05",
+        "T06",
+        "T07",
+        "T08",
+        "T09",
+        "T10",
+    ]
+    assert "The 10 of your 13 territories furthest behind on customer trainings" in html
+    assert f'href="{reverse("field:territories")}?sort=attention"' in html
 
 
 def test_analyst_home_without_sales_asks_for_an_import_and_shows_no_figure(client, org):

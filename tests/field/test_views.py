@@ -314,3 +314,64 @@ def test_admin_site_lists_field_data_read_only(client, org, model):
     if model == "clinic":
         change = client.post(reverse("admin:field_clinic_change", args=[w.clinic.pk]), {})
         assert change.status_code == 403
+
+
+# ---------------------------------------------------------------- territory overview, paged
+
+
+def _territories(org, n: int) -> list[Territory]:
+    """n more territories in the manager's team, T01..Tn, each with one clinic."""
+    made = []
+    for i in range(1, n + 1):
+        t = Territory.objects.create(
+            code=f"T{i:02}", name=f"Moor {i:02}", region=org.north, team=org.team_north
+        )
+        clinic(org, t, code=f"CL-T{i:02}", potential=float(i))
+        made.append(t)
+    return made
+
+
+def _codes(page: str) -> list[str]:
+    return re.findall(r'data-territory="([^"]+)"', page)
+
+
+def test_manager_pages_the_territory_overview_fifty_at_a_time(client, org):
+    _territories(org, 60)  # with N1: 61 territories
+    _login(client, org, Role.SALES_MANAGER)
+    first = _text(client.get(reverse("field:territories")))
+    second = _text(client.get(reverse("field:territories") + "?page=2"))
+    assert _codes(first) == ["N1", *(f"T{i:02}" for i in range(1, 50))]
+    assert _codes(second) == [f"T{i:02}" for i in range(50, 61)]
+    assert "Page 2 of 2 (61 in all)" in second
+
+
+def test_territory_overview_ranks_by_attention_and_pages_keep_the_search(client, org):
+    made = _territories(org, 55)
+    rep = org.users[Role.SALES_REP]
+    # Every territory trained but T07, and T03's clinic half trained (two clinics).
+    for t in made:
+        if t.code != "T07":
+            c = Clinic.objects.get(territory=t)
+            services.training_log(
+                by=rep, rep=rep, clinic=c, date=YESTERDAY, format="in_clinic", attendees=[vet(c)]
+            )
+    clinic(org, made[2], code="CL-T03-B", potential=1.0)
+    _login(client, org, Role.SALES_MANAGER)
+    ranked = _codes(_text(client.get(reverse("field:territories") + "?sort=attention")))
+    # N1 has no clinic: last, on page 2.
+    assert ranked[:2] == ["T07", "T03"]
+    searched = _text(client.get(reverse("field:territories") + "?q=moor&sort=attention"))
+    assert "N1" not in _codes(searched)
+    assert "q=moor&amp;sort=attention&amp;page=2" in searched
+    page_two = _text(client.get(reverse("field:territories") + "?q=moor&sort=attention&page=2"))
+    assert _codes(page_two) == sorted(t.code for t in made if t.code not in {"T07", "T03"})[48:]
+
+
+def test_territory_overview_search_finds_a_territory_by_its_rep(client, org):
+    _territories(org, 3)
+    _login(client, org, Role.SALES_MANAGER)
+    rep = org.users[Role.SALES_REP]
+    page = _text(client.get(reverse("field:territories") + f"?q={rep.username}"))
+    assert _codes(page) == ["N1"]
+    nothing = _text(client.get(reverse("field:territories") + "?q=nowhere"))
+    assert "No territory matches “nowhere”." in nothing

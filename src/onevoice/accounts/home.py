@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 
 from onevoice.accounts.choices import Role
-from onevoice.accounts.models import User
+from onevoice.accounts.models import Territory, User
 from onevoice.accounts.permissions import role_of
 from onevoice.accounts.selectors import teams_led_by, territories_for, users_by_role
 from onevoice.campaigns import selectors as campaign_selectors
@@ -87,7 +88,7 @@ def _rep(user: User) -> HomePage:
     if not territories.exists():
         page.next_steps.append("You cover no territory yet; ask your sales manager.")
         return page
-    page.tables["territories"] = field_selectors.territory_training_counts(territories=territories)
+    _territory_summary(page, territories)
     targets = field_selectors.untrained_clinics_by_potential(territories=territories)
     page.tables["targets"] = targets
     for territory in territories:
@@ -124,9 +125,7 @@ def _manager(user: User) -> HomePage:
         page.next_steps.append("You lead no team yet; ask an administrator.")
         return page
     page.facts["teams"] = teams
-    page.tables["territories"] = field_selectors.territory_training_counts(
-        territories=territories_for(user=user)
-    )
+    _territory_summary(page, territories_for(user=user))
     page.next_steps.append(
         format_html(
             'Check which territories are behind on customer trainings: <a href="{}">your '
@@ -135,6 +134,19 @@ def _manager(user: User) -> HomePage:
         )
     )
     return page
+
+
+# A manager covers about 500 territories: the home page names the few furthest behind and
+# links to the paged overview of them all.
+SUMMARY_TERRITORIES = 10
+
+
+def _territory_summary(page: HomePage, territories: QuerySet[Territory]) -> None:
+    page.tables["territories"] = field_selectors.territories_needing_attention(
+        territories=territories, limit=SUMMARY_TERRITORIES
+    )
+    page.facts["territories_total"] = territories.count()
+    page.facts["territories_url"] = reverse("field:territories") + "?sort=attention"
 
 
 def _field_vet(user: User) -> HomePage:

@@ -8,7 +8,7 @@ customer training it hosted or one of its vets attended.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -356,34 +356,105 @@ def untrained_clinics_by_potential(
     )
 
 
-def _clinic_counts(ids: list[int], **more: Any) -> dict[int, dict[str, Any]]:
+def _clinic_counts(ids: Sequence[int], **more: Any) -> dict[int, dict[str, Any]]:
     """Per territory id: its clinics, trained clinics and ``more`` aggregates, one query."""
+    return _counts(Clinic.objects.filter(territory_id__in=ids), more)
+
+
+def _clinic_counts_in(territories: QuerySet[Territory], **more: Any) -> dict[int, dict[str, Any]]:
+    """``_clinic_counts`` of every territory of a queryset (head office: 2,000), without
+    sending their ids."""
+    return _counts(Clinic.objects.filter(territory__in=territories.order_by().values("pk")), more)
+
+
+def _counts(clinics: QuerySet[Clinic], more: dict[str, Any]) -> dict[int, dict[str, Any]]:
     return {
         agg["territory_id"]: dict(agg)
-        for agg in Clinic.objects.filter(territory_id__in=ids)
-        .values("territory_id")
+        for agg in clinics.values("territory_id")
         .annotate(n=Count("id"), trained=Count("id", filter=_trained_q()), **more)
         .order_by()
     }
 
 
-def territory_training_counts(*, territories: QuerySet[Territory]) -> list[dict[str, object]]:
-    """Per territory: clinics, and clinics with at least one customer training."""
+def _with_rep(territories: QuerySet[Territory]) -> QuerySet[Territory]:
     # The home pages show a territory and its rep: a manager's 500 territories with their
     # region and team too made 2,000 model instances.
-    terr = list(
+    return (
         territories.select_related(None)
         .select_related("rep")
         .only("code", "name", "rep__username", "rep__first_name", "rep__last_name")
     )
-    counts = _clinic_counts([t.pk for t in terr])
+
+
+TERRITORY_SORTS: dict[str, str] = {
+    "code": "Territory",
+    "attention": "Furthest behind on customer trainings first",
+}
+
+
+@dataclass(frozen=True)
+class TerritoryFilters:
+    """What the territory overview is narrowed to and how it is ranked."""
+
+    search: str = ""
+    sort: str = "code"
+
+
+def territories_filtered(
+    *, territories: QuerySet[Territory], filters: TerritoryFilters
+) -> QuerySet[Territory]:
+    """``territories`` whose code, name or rep's name contains the search text."""
+    if not filters.search:
+        return territories
+    text = filters.search
+    return territories.filter(
+        Q(code__icontains=text)
+        | Q(name__icontains=text)
+        | Q(rep__first_name__icontains=text)
+        | Q(rep__last_name__icontains=text)
+        | Q(rep__username__icontains=text)
+    )
+
+
+def territory_ids_ranked(
+    *, territories: QuerySet[Territory], sort: str = "code"
+) -> Sequence[int] | QuerySet[Territory, int]:
+    """The territories' ids in the order of ``sort``, to be paged before aggregating.
+
+    By code: a query the paginator counts and slices. By attention: the lowest share of
+    clinics with a trained vet first, then the most potential not yet trained; this needs
+    the clinic counts of every territory, one aggregate (an index-only scan of
+    ``clinic_territory_training``); territories without clinics come last.
+    """
+    if sort != "attention":
+        return territories.order_by("code").values_list("pk", flat=True)
+    codes = dict(territories.order_by().values_list("pk", "code"))
+    counts = _clinic_counts_in(territories, open_potential=Sum("potential", filter=~_trained_q()))
+
+    def attention(pk: int) -> tuple[bool, float, float, str]:
+        agg = counts.get(pk)
+        if not agg or not agg["n"]:
+            return (True, 0.0, 0.0, codes[pk])
+        return (False, agg["trained"] / agg["n"], -(agg["open_potential"] or 0.0), codes[pk])
+
+    return sorted(codes, key=attention)
+
+
+def territories_needing_attention(
+    *, territories: QuerySet[Territory], limit: int = 10
+) -> list[dict[str, object]]:
+    """The ``limit`` territories furthest behind on customer trainings, each as
+    ``{"territory", "clinics", "trained"}``: a home page's summary of a whole team."""
+    ids = list(territory_ids_ranked(territories=territories, sort="attention")[:limit])
+    by_pk = _with_rep(Territory.objects.filter(pk__in=ids)).in_bulk()
+    counts = _clinic_counts(ids)
     return [
         {
-            "territory": t,
-            "clinics": counts.get(t.pk, {}).get("n", 0),
-            "trained": counts.get(t.pk, {}).get("trained", 0),
+            "territory": by_pk[pk],
+            "clinics": counts.get(pk, {}).get("n", 0),
+            "trained": counts.get(pk, {}).get("trained", 0),
         }
-        for t in terr
+        for pk in ids
     ]
 
 
@@ -417,7 +488,20 @@ def territory_overview(
     *, territories: QuerySet[Territory], recent_days: int = RECENT_DAYS
 ) -> list[TerritoryRow]:
     """Per territory, in a fixed number of queries whatever the number of territories."""
-    terr = list(territories.select_related("region", "team", "rep"))
+    return _overview(list(territories.select_related("region", "team", "rep")), recent_days)
+
+
+def territory_overview_of(
+    *, ids: Iterable[int], recent_days: int = RECENT_DAYS
+) -> list[TerritoryRow]:
+    """``territory_overview`` of these territories (a page of them), in this order: the
+    aggregates read only their clinics, vets, activities and trainings."""
+    order = list(ids)
+    by_pk = Territory.objects.select_related("region", "team", "rep").in_bulk(order)
+    return _overview([by_pk[pk] for pk in order if pk in by_pk], recent_days)
+
+
+def _overview(terr: list[Territory], recent_days: int) -> list[TerritoryRow]:
     rows = {t.pk: TerritoryRow(territory=t, stages={}) for t in terr}
     ids = list(rows)
     by_stage = {f"stage_{s.value}": Count("id", filter=Q(stage=s.value)) for s in AdoptionStage}

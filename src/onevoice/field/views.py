@@ -554,12 +554,25 @@ def training_scores(request: HttpRequest, pk: int) -> HttpResponse:
 def territory_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     territories = territories_for(user=user)
+    sort = request.GET.get("sort", "code")
+    filters = selectors.TerritoryFilters(
+        search=request.GET.get("q", "").strip(),
+        sort=sort if sort in selectors.TERRITORY_SORTS else "code",
+    )
+    shown = selectors.territories_filtered(territories=territories, filters=filters)
+    # A manager covers 500 territories, head office 2,000: rank them, then aggregate the
+    # vets, activities and trainings of one page only.
+    page = _page(request, selectors.territory_ids_ranked(territories=shown, sort=filters.sort))
     suggested = selectors.untrained_clinics_by_potential(territories=territories, limit=10)
     return render(
         request,
         "field/territory_list.html",
         {
-            "rows": selectors.territory_overview(territories=territories),
+            "page": page,
+            "rows": selectors.territory_overview_of(ids=page.object_list),
+            "filters": filters,
+            "sorts": selectors.TERRITORY_SORTS,
+            "query": _query_without_page(request),
             "suggested": suggested,
             "can_log": bool(suggested) and can_add_training(user=user, clinic=suggested[0]),
             "recent": selectors.recent_activities(territories=territories),
