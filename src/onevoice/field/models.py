@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
 from onevoice.field.choices import (
@@ -64,6 +65,14 @@ class Clinic(models.Model):
     trained_vets = models.PositiveIntegerField(
         default=0, editable=False, help_text="Vets of the clinic who attended a customer training."
     )
+    # Kept by ``field.contacted.clinics_refresh`` from every write of activities: head
+    # office's clinic list sorted by last contact computed it for all 100,000 clinics.
+    last_activity_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the latest activity logged with the clinic took place.",
+    )
 
     class Meta:
         ordering = ["name", "code"]
@@ -78,6 +87,13 @@ class Clinic(models.Model):
                 fields=["territory"],
                 include=["first_trained", "potential"],
                 name="clinic_territory_training",
+            ),
+            # "Longest without contact first": never contacted, then the oldest contact.
+            models.Index(
+                F("last_activity_at").asc(nulls_first=True),
+                F("potential").desc(),
+                "code",
+                name="clinic_by_last_contact",
             ),
         ]
 

@@ -28,7 +28,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from onevoice.accounts.choices import Role
@@ -94,22 +93,28 @@ def clinics_visible_to(*, user: User) -> QuerySet[Clinic]:
 
 
 def _with_work(qs: QuerySet[Clinic]) -> QuerySet[Clinic]:
-    """Annotate what the pages show for each clinic beside its training columns: the last
-    contact and the ladder rank."""
-    last_activity = Activity.objects.filter(clinic=OuterRef("pk")).order_by("-occurred_at", "-id")
-    return qs.annotate(
-        last_activity_id=Subquery(last_activity.values("id")[:1]),
-        last_activity_at=Subquery(last_activity.values("occurred_at")[:1]),
-        stage_rank=_stage_rank(),
-    )
+    """Annotate the ladder rank; the last contact is stored (``field.contacted``) and the
+    last activity itself is attached to the rows shown only (``_attach_last_activity``)."""
+    return qs.annotate(stage_rank=_stage_rank())
 
 
 def _attach_last_activity(clinics: list[Clinic]) -> list[Clinic]:
     """Load the last activity of each clinic in one query, as ``clinic.last_activity``."""
-    ids = [c.last_activity_id for c in clinics if c.last_activity_id]  # type: ignore[attr-defined]
-    by_id = Activity.objects.select_related("rep").in_bulk(ids)
+    contacted = [c.pk for c in clinics if c.last_activity_at is not None]
+    by_clinic: dict[int, Activity] = {}
+    if contacted:
+        # One index probe (activity_clinic_latest) per clinic shown.
+        latest = Activity.objects.filter(clinic=OuterRef("pk")).order_by("-occurred_at", "-id")
+        ids = (
+            Clinic.objects.filter(pk__in=contacted)
+            .annotate(latest=Subquery(latest.values("id")[:1]))
+            .values("latest")
+        )
+        by_clinic = {
+            a.clinic_id: a for a in Activity.objects.select_related("rep").filter(pk__in=ids)
+        }
     for c in clinics:
-        c.last_activity = by_id.get(c.last_activity_id)  # type: ignore[attr-defined]
+        c.last_activity = by_clinic.get(c.pk)  # type: ignore[attr-defined]
         last = c.last_activity  # type: ignore[attr-defined]
         training = c.last_trained
         # "What was done last": the latest of the last activity and the last training.
@@ -126,10 +131,9 @@ def _ordered(qs: QuerySet[Clinic], sort: str) -> QuerySet[Clinic]:
     if sort == "stage":
         return qs.order_by(F("stage_rank").desc(), "-potential", "code")
     if sort == "last_done":
+        # As the index clinic_by_last_contact: never contacted first.
         return qs.order_by(
-            Coalesce("last_activity_at", Value(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))).asc(),
-            "-potential",
-            "code",
+            F("last_activity_at").asc(nulls_first=True), F("potential").desc(), "code"
         )
     if sort == "name":
         return qs.order_by("name", "code")

@@ -24,8 +24,8 @@ from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.campaigns import services as campaign_services
 from onevoice.campaigns.choices import ApprovalStatus
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
+from onevoice.field import contacted, trained
 from onevoice.field import crm_import as crm
-from onevoice.field import trained
 from onevoice.field.choices import (
     ActivityKind,
     AdoptionStage,
@@ -563,6 +563,7 @@ def activity_log(
         next_step=next_step,
         campaign=campaign,
     )
+    contacted.clinics_refresh(clinic_ids=[clinic.pk])
     activity.vets.set(vets)
     activity.key_messages.set(key_messages)
     activity.asset_versions.set(asset_versions)
@@ -623,6 +624,8 @@ def activity_update(
     if changed:
         activity.save(update_fields=changed)
         after = _snapshot(activity, changed)
+    if "occurred_at" in changed:
+        contacted.clinics_refresh(clinic_ids=[activity.clinic_id])
     if vets is not None:
         _check_vets_at(vets, activity.clinic)
         old = sorted(activity.vets.values_list("pk", flat=True))
@@ -1050,7 +1053,8 @@ def activities_bulk_load(*, rows: Iterable[ActivityRow]) -> int:
         ],
         batch_size=BULK_BATCH,
     )
-    _analyze(Activity, through)
+    contacted.clinics_refresh(clinic_ids={a.clinic_id for a in activities})
+    _analyze(Activity, through, Clinic)
     return len(activities)
 
 
