@@ -205,3 +205,58 @@ def test_admin_browses_and_exports_the_audit_trail(client, org):
     assert len(lines) == 2
     assert "admin,user.role" in lines[1]
     assert "analyst" in lines[1]
+
+
+def test_home_counts_the_reps_overdue_on_pre_work_as_the_readiness_table_does(client, org):
+    from django.utils import timezone
+
+    from onevoice.accounts.models import Territory
+    from onevoice.accounts.services import user_create
+    from onevoice.training import selectors as training_selectors
+    from onevoice.training.models import QuizAttempt
+    from tests.training.factories import make_program
+
+    t = make_program(org)
+    # Three more reps in the North team: one passes both modules, one only the first,
+    # one passes both but never submits the second (an open attempt does not count).
+    reps = []
+    for name in ("done", "half", "open"):
+        rep = user_create(username=f"rep_{name}", password=org.password, role=Role.SALES_REP)
+        Territory.objects.create(
+            code=f"N-{name}", name=name, region=org.north, team=org.team_north, rep=rep
+        )
+        reps.append(rep)
+    t.program.enrolments.create(rep=reps[0])
+    t.program.enrolments.create(rep=reps[1])
+    t.program.enrolments.create(rep=reps[2])
+    now = timezone.now()
+    for rep, module, submitted in (
+        (reps[0], t.m1, now),
+        (reps[0], t.m2, now),
+        (reps[1], t.m1, now),
+        (reps[2], t.m1, now),
+        (reps[2], t.m2, None),
+    ):
+        QuizAttempt.objects.create(
+            module=module,
+            rep=rep,
+            number=1,
+            seed=1,
+            layout={},
+            submitted_at=submitted,
+            score=1.0,
+            passed=True,
+        )
+    t.program.prework_due = timezone.localdate() - dt.timedelta(days=1)
+    t.program.save(update_fields=["prework_due"])
+    for role in (Role.SALES_MANAGER, Role.MARKETING):
+        user = org.users[role]
+        enrolments = training_selectors.enrolments_visible(program=t.program, user=user)
+        rows = training_selectors.readiness_rows(
+            program=t.program, enrolments=enrolments.exclude(rep=user)
+        )
+        expected = sum(1 for r in rows if r.modules_passed < r.inputs.modules)
+        client.force_login(user)
+        html = client.get(reverse("home")).content.decode()
+        assert f"Finding B2 dogs: {expected} rep(s) you follow are overdue on pre-work." in html
+        assert expected >= 2  # the half-done and the open attempt, at least

@@ -568,6 +568,23 @@ class TrainingTodo:
     url: str
 
 
+def prework_done_reps(*, program: Program, rep_ids: Any) -> set[int]:
+    """Of ``rep_ids`` (ids or a query of them), the reps who passed every pre-work module
+    of the program: what ``readiness_inputs`` calls ``passed_modules``, complete."""
+    modules = quiz_module_ids(program=program)
+    attempts = QuizAttempt.objects.filter(
+        rep_id__in=rep_ids, module_id__in=modules, passed=True, submitted_at__isnull=False
+    )
+    if not modules:
+        return set(User.objects.filter(pk__in=rep_ids).values_list("pk", flat=True))
+    return set(
+        attempts.values("rep_id")
+        .annotate(n=Count("module_id", distinct=True))
+        .filter(n=len(modules))
+        .values_list("rep_id", flat=True)
+    )
+
+
 def todos_for(*, user: User, today: dt.date | None = None) -> list[TrainingTodo]:
     """What training asks of the user next, for the home page.
 
@@ -596,16 +613,14 @@ def todos_for(*, user: User, today: dt.date | None = None) -> list[TrainingTodo]
             )
     if can_view_dashboard(user=user):
         for program in Program.objects.filter(status=ProgramStatus.OPEN, prework_due__lt=today):
-            others = list(
-                program.enrolments.filter(results_scope(user=user))
-                .exclude(rep=user)
-                .values_list("rep_id", flat=True)
-            )
+            followed = program.enrolments.filter(results_scope(user=user)).exclude(rep=user)
+            others = list(followed.values_list("rep_id", flat=True))
             if not others:
                 continue
-            required = set(quiz_module_ids(program=program))
-            _, extra = readiness_inputs(program=program, rep_ids=others)
-            overdue = sum(1 for r in others if required - extra[r]["passed_modules"])
+            # Only who passed everything, counted in SQL: the whole readiness of head
+            # office's 2,000 reps cost 0.4 s per home page.
+            done = prework_done_reps(program=program, rep_ids=followed.values("rep_id"))
+            overdue = sum(1 for r in others if r not in done)
             if overdue:
                 todos.append(
                     TrainingTodo(
