@@ -375,7 +375,9 @@ def _counts(clinics: QuerySet[Clinic], more: dict[str, Any]) -> dict[int, dict[s
     return {
         agg["territory_id"]: dict(agg)
         for agg in clinics.values("territory_id")
-        .annotate(n=Count("id"), trained=Count("id", filter=_trained_q()), **more)
+        # COUNT(*) and COUNT(first_trained) (trained: it is set) read only columns of
+        # the index clinic_territory_training; COUNT(id) would visit every row.
+        .annotate(n=Count("*"), trained=Count("first_trained"), **more)
         .order_by()
     }
 
