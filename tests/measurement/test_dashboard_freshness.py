@@ -234,6 +234,26 @@ def test_a_stale_page_is_refreshed_by_one_worker_at_a_time(world, org, client, l
     assert DashboardSnapshot.objects.get().refresh_started_at is None
 
 
+def test_one_large_scope_is_refreshed_at_a_time_in_the_whole_installation(
+    world, org, client, large
+):
+    mkt, analyst = org.users[Role.MARKETING], org.users[Role.ANALYST]
+    assert north_reached(client, mkt) == (2, False)
+    assert north_reached(client, analyst) == (2, False)
+    log_at_elm(world, org)
+    # Another worker is refreshing the analyst's page: marketing's waits, served stale.
+    theirs = DashboardSnapshot.objects.order_by("pk").last()
+    assert snapshots._claim(theirs.key)
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (2, True)
+    assert large == ["sales", "sales"]
+    # That refresh ends: the next request refreshes marketing's page.
+    DashboardSnapshot.objects.update(refresh_started_at=None)
+    assert north_reached(client, mkt) == (2, True)
+    assert north_reached(client, mkt) == (3, False)
+    assert large == ["sales", "sales", "sales"]
+
+
 def test_a_large_scope_is_refreshed_at_most_so_often(world, org, client, large, monkeypatch):
     monkeypatch.setattr(snapshots, "REFRESH_EVERY", dt.timedelta(minutes=2))
     mkt = org.users[Role.MARKETING]

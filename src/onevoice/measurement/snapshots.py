@@ -14,9 +14,9 @@ every territory, so with reps logging activities all day their version changes e
 second, and computing them takes tens of seconds at 100,000 clinics. For a scope of more
 than :data:`BACKGROUND_ABOVE_TERRITORIES` territories a stale page is served at once with
 the time it was computed ("as of 16:42, refreshing") and one worker, holding a lease on
-the snapshot row, recomputes it in a thread, at most once per :data:`REFRESH_EVERY`. A
-rep's or a small team's dashboard (seconds at most) is still recomputed on the request,
-so their own changes show at once. With ``settings.DASHBOARD_REFRESH_IN_BACKGROUND``
+the snapshot row, recomputes it in a thread, at most once per :data:`REFRESH_EVERY` and
+one snapshot at a time across all workers. A rep's or a small team's dashboard (seconds
+at most) is still recomputed on the request, so their own changes show at once. With ``settings.DASHBOARD_REFRESH_IN_BACKGROUND``
 false (tests) the refresh runs on the request, after the stale page was read.
 """
 
@@ -47,8 +47,10 @@ SNAPSHOT_FORMAT = "2"
 # Scopes of more territories than this are refreshed in the background when stale.
 BACKGROUND_ABOVE_TERRITORIES = 25
 # A stale large scope is recomputed at most this often (each refresh costs seconds of a
-# shared CPU; head office's data change every second under load).
-REFRESH_EVERY = dt.timedelta(minutes=2)
+# shared CPU; head office's data change every second under load). With 50 users on 100,000
+# clinics, refreshing some thirty large snapshots every 2 minutes (10-20 s each) took more
+# CPU than the server had; their pages say how old they are.
+REFRESH_EVERY = dt.timedelta(minutes=10)
 # A refresh that has not finished after this long is taken to have died with its worker.
 LEASE = dt.timedelta(minutes=10)
 log = logging.getLogger(__name__)
@@ -162,11 +164,16 @@ def _compute(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fr
 
 
 def _claim(key: str) -> bool:
-    """Take the snapshot's refresh lease; False if another worker holds it. One UPDATE
-    with the condition in it, so of two workers asking at once only one gets it."""
+    """Take the snapshot's refresh lease; False if another worker holds it, or if any
+    other snapshot is being refreshed: one background refresh at a time in the whole
+    installation, so refreshes can never take more than one CPU from the requests (the
+    others stay stale a little longer). One UPDATE with the conditions in it, so of two
+    workers asking at once for the same snapshot only one gets it."""
     now = timezone.now()
-    free = Q(refresh_started_at__isnull=True) | Q(refresh_started_at__lt=now - LEASE)
-    return DashboardSnapshot.objects.filter(free, key=key).update(refresh_started_at=now) == 1
+    live = Q(refresh_started_at__isnull=False, refresh_started_at__gte=now - LEASE)
+    if DashboardSnapshot.objects.filter(live).exclude(key=key).exists():
+        return False
+    return DashboardSnapshot.objects.filter(~live, key=key).update(refresh_started_at=now) == 1
 
 
 def _refresh_later(key: str, compute: Callable[[], None]) -> None:
