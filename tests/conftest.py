@@ -23,6 +23,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.uses_db)
 
 
+@pytest.fixture(autouse=True)
+def _dashboards_refreshed_on_the_request(settings):  # type: ignore[no-untyped-def]
+    """A stale dashboard is refreshed after it is served, in the request rather than in
+    a thread: a thread's own connection would not see the test's transaction."""
+    settings.DASHBOARD_REFRESH_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def org(db, settings):  # type: ignore[no-untyped-def]
     """Two regions, each with a team and a manager, two territories with reps, and

@@ -23,6 +23,9 @@ from pathlib import Path
 DB_NAME = "onevoice.sqlite3"
 INCLUDED_DIRS = ("media", "sales")
 INCLUDED_FILES = ("secret_key",)
+# Derived from what is backed up, rebuilt when first needed (see
+# ``analytics.warehouse.clinic_index``): not worth its size in the archive.
+EXCLUDED_DIRS = ("sales/derived",)
 MANIFEST = "manifest.json"
 FORMAT = 1
 
@@ -77,7 +80,9 @@ def backup(home: Path, archive: Path) -> BackupSummary:
             root = home / directory
             if root.exists():
                 for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                    target_files[str(path.relative_to(home))] = path
+                    relative = path.relative_to(home)
+                    if not any(relative.is_relative_to(skip) for skip in EXCLUDED_DIRS):
+                        target_files[str(relative)] = path
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(),

@@ -173,10 +173,10 @@ def large(settings, monkeypatch):
     return builds
 
 
-def north_reached(client, user):
+def north_reached(client, user, page="measurement:dashboard_sales"):
     """The rep's territory's reached target clinics as the sales page shows them, and
     whether the page says it is stale."""
-    html = get(client, user, "measurement:dashboard_sales", end=END).content.decode()
+    html = get(client, user, page, end=END).content.decode()
     row = re.search(
         r'<tr><td>N1 North one</td>(?:<td class="num">[^<]*</td>){2}<td class="num">(\d+)', html
     )
@@ -219,8 +219,8 @@ def test_a_stale_page_is_refreshed_by_one_worker_at_a_time(world, org, client, l
     log_at_elm(world, org)
     # Another worker holds the lease: this one serves the stale page and computes nothing.
     row = DashboardSnapshot.objects.get()
-    assert snapshots._claim(row.key)
-    assert not snapshots._claim(row.key)
+    assert snapshots._claim(row.key, alone=True)
+    assert not snapshots._claim(row.key, alone=True)
     assert north_reached(client, mkt) == (2, True)
     assert north_reached(client, mkt) == (2, True)
     assert large == ["sales"]
@@ -243,7 +243,7 @@ def test_one_large_scope_is_refreshed_at_a_time_in_the_whole_installation(
     log_at_elm(world, org)
     # Another worker is refreshing the analyst's page: marketing's waits, served stale.
     theirs = DashboardSnapshot.objects.order_by("pk").last()
-    assert snapshots._claim(theirs.key)
+    assert snapshots._claim(theirs.key, alone=True)
     assert north_reached(client, mkt) == (2, True)
     assert north_reached(client, mkt) == (2, True)
     assert large == ["sales", "sales"]
@@ -276,3 +276,29 @@ def test_a_csv_download_does_not_knock_out_the_stale_page(world, org, client, la
     # The page is still served from its snapshot (not recomputed on the request).
     assert north_reached(client, mkt) == (2, True)
     assert north_reached(client, mkt) == (3, False)
+
+
+def test_a_reps_page_is_updated_at_once_behind_the_stale_one(world, org, client):
+    rep = org.users[Role.SALES_REP]
+    territory = "measurement:dashboard_territory"
+    assert north_reached(client, rep, territory) == (2, False)
+    log_at_elm(world, org)
+    # Served as stored, saying it is being updated and reloading itself in a moment...
+    html = get(client, rep, territory, end=END).content.decode()
+    assert 'data-testid="dashboard-stale" data-reload-in="3"' in html
+    assert "updating with the latest changes" in html
+    # ...because it was recomputed right behind it (a small scope waits for nothing).
+    assert north_reached(client, rep, territory) == (3, False)
+
+
+def test_a_small_scopes_refresh_does_not_wait_for_a_large_one(world, org, client):
+    rep = org.users[Role.SALES_REP]
+    territory = "measurement:dashboard_territory"
+    assert north_reached(client, rep, territory) == (2, False)
+    # A large scope's refresh is running somewhere: it holds back other large ones only.
+    DashboardSnapshot.objects.create(
+        key="someone-elses", version="v", payload=b"", page=b"", refresh_started_at=timezone.now()
+    )
+    log_at_elm(world, org)
+    assert north_reached(client, rep, territory) == (2, True)
+    assert north_reached(client, rep, territory) == (3, False)

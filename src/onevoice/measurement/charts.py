@@ -54,6 +54,9 @@ class Chart:
 
 def clean(value: Any) -> Any:
     """JSON-ready scalars: dates as ISO text, numpy numbers as Python, NaN as None."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # most values: no conversion
+        return value
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):

@@ -103,7 +103,8 @@ def data_changed() -> None:
 
 def version_of(*, territory_ids: Iterable[int | None] | None) -> str:
     """The version of data a scope covering ``territory_ids`` shows (``None``: every
-    territory), as one string that changes when any of its tokens does."""
+    territory), as one string that changes when any of its tokens does. It starts with
+    the ``data`` token (see :func:`only_activities_changed`); 64 characters."""
     from onevoice.measurement.models import DataVersion
 
     qs = DataVersion.objects.order_by("key")
@@ -112,9 +113,18 @@ def version_of(*, territory_ids: Iterable[int | None] | None) -> str:
     else:
         qs = qs.filter(key__in=[DATA, *(territory_key(t) for t in territory_ids)])
     digest = hashlib.sha256()
+    data = "-"
     for key, token in qs.values_list("key", "token"):
         digest.update(f"{key}={token};".encode())
-    return digest.hexdigest()
+        if key == DATA:
+            data = token
+    return f"{data[:15]}:{digest.hexdigest()[:48]}"
+
+
+def only_activities_changed(old: str, new: str) -> bool:
+    """True when two versions differ only by activities (and asset uses): the writes
+    the field makes many times a minute, which dashboards may show a moment late."""
+    return old != new and old.partition(":")[0] == new.partition(":")[0]
 
 
 # ---------------------------------------------------------------- the signal receivers

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -25,15 +25,31 @@ from onevoice.analytics.warehouse import (
     ProductMaster,
     Reference,
     SalesDataset,
+    connect,
+    engine_name,
 )
+from onevoice.analytics.warehouse.clinic_index import indexed_table
 from onevoice.analytics.warehouse.products import DAYS_PER_MONTH
 from onevoice.campaigns.selectors import product_list
 from onevoice.field.selectors import clinic_codes
 from onevoice.measurement.models import SalesBatch
 
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
 
 def sales_dataset() -> SalesDataset:
     return SalesDataset(Path(settings.SALES_DATASET_DIR))
+
+
+def sales_table() -> ir.Table:
+    """The active sales rows for dashboards and KPIs: on DuckDB from the clinic-indexed
+    copy (a few clinics' rows are read without scanning every month), on Spark from
+    the dataset itself."""
+    dataset = sales_dataset()
+    if engine_name() == "duckdb":
+        return indexed_table(dataset)
+    return dataset.table(connect())
 
 
 def product_master() -> ProductMaster:

@@ -9,15 +9,26 @@ read back while that version is current. Stored in the operational database rath
 than a cache server so every worker and process sees the same snapshot, it disappears
 with the data it was computed from, and nothing else needs running.
 
-**Large scopes are refreshed in the background.** Head office's dashboards depend on
-every territory, so with reps logging activities all day their version changes every
-second, and computing them takes tens of seconds at 100,000 clinics. For a scope of more
-than :data:`BACKGROUND_ABOVE_TERRITORIES` territories a stale page is served at once with
-the time it was computed ("as of 16:42, refreshing") and one worker, holding a lease on
-the snapshot row, recomputes it in a thread, at most once per :data:`REFRESH_EVERY` and
-one snapshot at a time across all workers. A rep's or a small team's dashboard (seconds
-at most) is still recomputed on the request, so their own changes show at once. With ``settings.DASHBOARD_REFRESH_IN_BACKGROUND``
-false (tests) the refresh runs on the request, after the stale page was read.
+**Stale pages are served while they are refreshed.** A page whose data changed is
+served at once as stored, with the time it was computed, and one worker, holding a
+lease on the snapshot row, recomputes it in a thread:
+
+* a rep's or a small team's dashboard (up to :data:`BACKGROUND_ABOVE_TERRITORIES`
+  territories), when only activities changed, at once: it takes a few tenths of a
+  second at 100,000 clinics, and the page ("updating") reloads itself a moment later,
+  so a rep's own visit shows within seconds without every page view after a logged
+  activity (many a minute) waiting for a recompute. Other changes to a small scope
+  (a training, a sales import, a KPI value) are computed on the request, so they show
+  at once;
+* a larger scope at most once per :data:`REFRESH_EVERY`, and one at a time across all
+  workers: head office's dashboards depend on every territory, so with reps logging
+  activities all day their version changes every second, and computing one takes
+  seconds to tens of seconds ("as of 16:42, refreshing").
+
+A scope's first page (nothing stored yet) is computed on the request. The CSV downloads
+(:func:`dashboard_for`) are always computed from the current data. With
+``settings.DASHBOARD_REFRESH_IN_BACKGROUND`` false (tests) the refresh runs on the
+request, after the stale page was read.
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ from onevoice.measurement.models import DashboardSnapshot
 
 # Part of every key: change it when what a stored Dashboard holds changes shape.
 SNAPSHOT_FORMAT = "2"
-# Scopes of more territories than this are refreshed in the background when stale.
+# Scopes of more territories than this are refreshed at most every REFRESH_EVERY, one at
+# a time; smaller ones as soon as they are stale.
 BACKGROUND_ABOVE_TERRITORIES = 25
 # A stale large scope is recomputed at most this often (each refresh costs seconds of a
 # shared CPU; head office's data change every second under load). With 50 users on 100,000
@@ -122,6 +134,8 @@ class Page:
 
     fragments: Fragments
     stale_as_of: dt.datetime | None = None
+    # A small scope's stale page: refreshed within a moment, so the page reloads itself.
+    updating: bool = False
 
 
 def dashboard_page_for(
@@ -136,10 +150,11 @@ def dashboard_page_for(
     for stored_version, page, computed_at in stored:
         if page and stored_version == version:
             return Page(pickle.loads(bytes(page)))
-        if page and _refreshed_in_background(scope):
-            stale = Page(pickle.loads(bytes(page)), stale_as_of=computed_at)
-            if computed_at <= timezone.now() - REFRESH_EVERY:
-                _refresh_later(key, lambda: _compute(kind, scope, key, render))
+        large = _large(scope)
+        if page and (large or freshness.only_activities_changed(stored_version, version)):
+            stale = Page(pickle.loads(bytes(page)), stale_as_of=computed_at, updating=not large)
+            if not large or computed_at <= timezone.now() - REFRESH_EVERY:
+                _refresh_later(key, lambda: _compute(kind, scope, key, render), alone=large)
             return stale
     payloads = _current(key, version).values_list("payload", flat=True)
     dashboard = next((pickle.loads(bytes(p)) for p in payloads), None) or dashboard_build(
@@ -150,7 +165,7 @@ def dashboard_page_for(
     return Page(fragments)
 
 
-def _refreshed_in_background(scope: Scope) -> bool:
+def _large(scope: Scope) -> bool:
     ids = scope_territories(scope)
     n = territories_for(user=scope.viewer).count() if ids is None else len(ids) - 1
     return n > BACKGROUND_ABOVE_TERRITORIES
@@ -163,22 +178,23 @@ def _compute(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fr
     _store(key, version, dashboard, pickle.dumps(fragments, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _claim(key: str) -> bool:
-    """Take the snapshot's refresh lease; False if another worker holds it, or if any
-    other snapshot is being refreshed: one background refresh at a time in the whole
-    installation, so refreshes can never take more than one CPU from the requests (the
-    others stay stale a little longer). One UPDATE with the conditions in it, so of two
-    workers asking at once for the same snapshot only one gets it."""
+def _claim(key: str, *, alone: bool) -> bool:
+    """Take the snapshot's refresh lease; False if another worker holds it, or, when
+    ``alone`` (a large scope), if any other snapshot is being refreshed: one large
+    refresh at a time in the whole installation, so they can never take more than one
+    CPU from the requests (the others stay stale a little longer). One UPDATE with the
+    conditions in it, so of two workers asking at once for the same snapshot only one
+    gets it."""
     now = timezone.now()
     live = Q(refresh_started_at__isnull=False, refresh_started_at__gte=now - LEASE)
-    if DashboardSnapshot.objects.filter(live).exclude(key=key).exists():
+    if alone and DashboardSnapshot.objects.filter(live).exclude(key=key).exists():
         return False
     return DashboardSnapshot.objects.filter(~live, key=key).update(refresh_started_at=now) == 1
 
 
-def _refresh_later(key: str, compute: Callable[[], None]) -> None:
+def _refresh_later(key: str, compute: Callable[[], None], *, alone: bool) -> None:
     """Run ``compute`` once, if this worker gets the lease: in a thread, or now (tests)."""
-    if not _claim(key):
+    if not _claim(key, alone=alone):
         return
 
     def work() -> None:

@@ -381,6 +381,7 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
     asked = _dashboard_request(request, kind)
     page = None
     stale_as_of = None
+    updating = False
     query = request.GET.urlencode()
     if asked.scope is not None:
         stored = dashboard_page_for(
@@ -389,6 +390,7 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
         # Rendered by Django's templates, escaped there.
         page = {part: mark_safe(html) for part, html in stored.fragments.items()}
         stale_as_of = stored.stale_as_of
+        updating = stored.updating
     user = asked.user
     return render(
         request,
@@ -401,6 +403,7 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
             "scope": asked.scope,
             "page": page,
             "stale_as_of": stale_as_of,
+            "updating": updating,
             "query": query,
             "can_compute": asked.campaign is not None
             and can_compute_kpis(user=user, campaign=asked.campaign),

@@ -13,3 +13,9 @@ function onevoiceCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { onevoiceCharts(); });
 document.addEventListener("htmx:afterSwap", function (e) { onevoiceCharts(e.target); });
+// A dashboard being updated with the latest changes (a few tenths of a second) says so
+// and reloads itself once the moment has passed.
+document.addEventListener("DOMContentLoaded", function () {
+  var stale = document.querySelector("[data-reload-in]");
+  if (stale) setTimeout(function () { window.location.reload(); }, 1000 * Number(stale.dataset.reloadIn));
+});
