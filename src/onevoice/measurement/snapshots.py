@@ -37,6 +37,9 @@ import datetime as dt
 import hashlib
 import logging
 import pickle
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,8 +156,10 @@ def dashboard_page_for(
         large = _large(scope)
         if page and (large or freshness.only_activities_changed(stored_version, version)):
             stale = Page(pickle.loads(bytes(page)), stale_as_of=computed_at, updating=not large)
-            if not large or computed_at <= timezone.now() - REFRESH_EVERY:
-                _refresh_later(key, lambda: _compute(kind, scope, key, render), alone=large)
+            if not large:
+                _refresh_soon(key, kind, scope, render)
+            elif computed_at <= timezone.now() - REFRESH_EVERY:
+                _refresh_elsewhere(key, kind, scope, variant, render)
             return stale
     payloads = _current(key, version).values_list("payload", flat=True)
     dashboard = next((pickle.loads(bytes(p)) for p in payloads), None) or dashboard_build(
@@ -192,27 +197,58 @@ def _claim(key: str, *, alone: bool) -> bool:
     return DashboardSnapshot.objects.filter(~live, key=key).update(refresh_started_at=now) == 1
 
 
-def _refresh_later(key: str, compute: Callable[[], None], *, alone: bool) -> None:
-    """Run ``compute`` once, if this worker gets the lease: in a thread, or now (tests)."""
-    if not _claim(key, alone=alone):
+def refresh(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fragments]) -> None:
+    """Recompute a snapshot whose lease this process holds, and release the lease."""
+    try:
+        _compute(kind, scope, key, render)
+    except Exception:
+        log.exception("Refreshing dashboard snapshot %s failed", key[:12])
+    finally:
+        # Released either way (a failed refresh is tried again on a later request).
+        DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
+
+
+def _refresh_elsewhere(
+    key: str, kind: str, scope: Scope, variant: str, render: Callable[[Dashboard], Fragments]
+) -> None:
+    """Refresh a large scope's snapshot, if this worker gets the lease, in a separate
+    process at the lowest CPU priority (``manage.py dashboard_refresh``): 10-20 s of
+    pandas at head office would otherwise hold the worker's interpreter lock (its other
+    requests wait) and take a core from the requests. Now, in the request, in tests."""
+    if not _claim(key, alone=True):
         return
-
-    def work() -> None:
-        try:
-            compute()
-        except Exception:
-            log.exception("Refreshing dashboard snapshot %s failed", key[:12])
-        finally:
-            # Released either way (a failed refresh is tried again on a later request).
-            DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
-
     if not getattr(settings, "DASHBOARD_REFRESH_IN_BACKGROUND", True):
-        work()
+        refresh(kind, scope, key, render)
+        return
+    command = [
+        *(["nice", "-n", "19"] if shutil.which("nice") else []),
+        *[sys.executable, "-m", "django", "dashboard_refresh"],
+        *["--key", key, "--kind", kind, "--user", str(scope.viewer.pk), "--query", variant],
+    ]
+    try:
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    except OSError:
+        log.exception("Could not start the refresh of dashboard snapshot %s", key[:12])
+        DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
+        return
+    # Reaped when it ends (no zombie process left behind).
+    threading.Thread(target=child.wait, name=f"reap-{key[:12]}", daemon=True).start()
+
+
+def _refresh_soon(
+    key: str, kind: str, scope: Scope, render: Callable[[Dashboard], Fragments]
+) -> None:
+    """Refresh a small scope's snapshot, if this worker gets the lease, in a thread (a
+    few tenths of a second; a process would take longer to start). Now, in tests."""
+    if not _claim(key, alone=False):
+        return
+    if not getattr(settings, "DASHBOARD_REFRESH_IN_BACKGROUND", True):
+        refresh(kind, scope, key, render)
         return
 
     def in_thread() -> None:
         try:
-            work()
+            refresh(kind, scope, key, render)
         finally:
             connection.close()  # the thread's own connection
 

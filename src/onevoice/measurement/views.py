@@ -13,7 +13,7 @@ import duckdb
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -296,7 +296,13 @@ class DashboardRequest:
 
 
 def _dashboard_request(request: HttpRequest, kind: str) -> DashboardRequest:
-    user = signed_in(request)
+    return dashboard_request_for(signed_in(request), kind, request.GET)
+
+
+def dashboard_request_for(user: User, kind: str, params: QueryDict) -> DashboardRequest:
+    """What ``user`` asked of dashboard ``kind`` with the query ``params``: checked
+    against their permissions, with the scope it covers (also used to refresh a stored
+    page in another process, see ``manage.py dashboard_refresh``)."""
     if not can_view_dashboard(user=user, kind=kind):
         raise PermissionDenied(ERROR_DASHBOARD_DENIED)
     campaigns = list(campaign_list_for(user=user))
@@ -306,14 +312,14 @@ def _dashboard_request(request: HttpRequest, kind: str) -> DashboardRequest:
     )
     regions = sorted({(region, region_name) for _, _, region, region_name in territories})
     form = DashboardFilterForm(
-        request.GET or None,
+        params or None,
         campaigns=[(c.slug, c.name) for c in campaigns],
         regions=regions,
         segments=list(Segment.choices),
         territories=[(code, f"{code} {name}") for code, name, _, _ in territories],
     )
     data: dict[str, Any] = {}
-    if request.GET:
+    if params:
         # A territory or region outside the user's is refused, not silently ignored.
         if not form.is_valid() and ("territory" in form.errors or "region" in form.errors):
             raise PermissionDenied(ERROR_TERRITORY_DENIED)
@@ -354,7 +360,7 @@ DASHBOARD_TITLES = {
 }
 
 
-def _dashboard_fragments(
+def dashboard_fragments(
     kind: str, asked: DashboardRequest, query: str
 ) -> Callable[[Dashboard], Fragments]:
     """Render the parts of the page that depend only on the dashboard, the filters and
@@ -385,7 +391,7 @@ def _dashboard(request: HttpRequest, kind: str) -> HttpResponse:
     query = request.GET.urlencode()
     if asked.scope is not None:
         stored = dashboard_page_for(
-            kind, asked.scope, variant=query, render=_dashboard_fragments(kind, asked, query)
+            kind, asked.scope, variant=query, render=dashboard_fragments(kind, asked, query)
         )
         # Rendered by Django's templates, escaped there.
         page = {part: mark_safe(html) for part, html in stored.fragments.items()}
