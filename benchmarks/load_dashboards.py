@@ -241,12 +241,21 @@ def log_activity(b: Browser, clinic: int) -> tuple[int, float]:
     return status, seconds
 
 
+@dataclass
+class Window:
+    """When samples count: set once every user has logged in (logins hash passwords, a
+    CPU burst no browsing user sees), ``warmup`` seconds later, for ``duration``."""
+
+    logged_in: threading.Barrier
+    start: float = float("inf")
+    end: float = float("inf")
+
+
 def user_loop(
     p: Person,
     host: str,
     port: int,
-    deadline_warm: float,
-    deadline: float,
+    window: Window,
     think: float,
     activity_share: float,
     seed: int,
@@ -261,12 +270,16 @@ def user_loop(
     weights = [w for _, _, w in p.pages]
     try:
         b.login(p.username, DEMO_PASSWORD)
-        while time.monotonic() < deadline_warm:
-            time.sleep(0.05)
     except Exception as exc:  # a user who cannot start is reported, not hidden
         errors.append(f"{p.username} (start): {type(exc).__name__}: {exc}")
         return
-    while time.monotonic() < deadline:
+    finally:
+        window.logged_in.wait()
+    # Users start one think time apart, as people do, not all in the same instant; the
+    # warm-up lets that settle before anything is measured.
+    time.sleep(rng.expovariate(1 / think) if think > 0 else 0)
+    while time.monotonic() < window.end:
+        measured = time.monotonic() >= window.start
         roll = rng.random()
         start = time.perf_counter()
         if roll < 0.08:
@@ -285,11 +298,13 @@ def user_loop(
                 status, _, sec = b.request("GET", path)
         except Exception as exc:  # a timeout or a dropped connection counts as an error
             status, sec = 0, time.perf_counter() - start
-            errors.append(f"{p.username} {label}: {type(exc).__name__}: {exc}")
+            if measured:
+                errors.append(f"{p.username} {label}: {type(exc).__name__}: {exc}")
         else:
-            if status != expected:
+            if status != expected and measured:
                 errors.append(f"{p.username} {label}: HTTP {status}")
-        out.append(Sample(label, sec, status == expected))
+        if measured:
+            out.append(Sample(label, sec, status == expected))
         time.sleep(rng.expovariate(1 / think) if think > 0 else 0)
 
 
@@ -338,13 +353,11 @@ def run_load(args: argparse.Namespace) -> None:
     print(f"{len(persons)} users on {info['clinics']:,} clinics; campaign {info['campaign']}")
     samples: list[Sample] = []
     errors: list[str] = []
-    start = time.monotonic()
-    warm = start + args.warmup
-    deadline = warm + args.duration
+    window = Window(threading.Barrier(len(persons) + 1))
     threads = [
         threading.Thread(
             target=user_loop,
-            args=(p, host, port, warm, deadline, args.think, args.activities, args.seed + i),
+            args=(p, host, port, window, args.think, args.activities, args.seed + i),
             kwargs={"out": samples, "errors": errors, "timeout": args.timeout},
             daemon=True,
         )
@@ -353,6 +366,9 @@ def run_load(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()
     for t in threads:
         t.start()
+    window.logged_in.wait()
+    window.start = time.monotonic() + args.warmup
+    window.end = window.start + args.duration
     for t in threads:
         t.join(timeout=args.warmup + args.duration + 120)
     load_after = os.getloadavg()
@@ -416,7 +432,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", help="data directory (default: $ONEVOICE_HOME)")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=10, help="seconds before measuring")
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds of browsing after every login, unmeasured"
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean think time, seconds")
     parser.add_argument("--activities", type=float, default=0.1, help="share of logged activities")
     parser.add_argument("--seed", type=int, default=1)

@@ -37,6 +37,10 @@ def serve_wsgi(*, host: str, port: int, workers: int, threads: int) -> None:
                 "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
+                # The combined format plus the time taken (ms) and the worker's pid.
+                "access_log_format": (
+                    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms pid=%(p)s'
+                ),
                 "timeout": 120,
                 "graceful_timeout": 5,
             }
