@@ -109,3 +109,10 @@ def test_a_failed_build_leaves_no_copy_behind(dataset, reference, write_file, mo
     assert not list(dataset.root.glob("derived/sales-*"))
     monkeypatch.undo()
     assert clinic_index.ensure_index(dataset) is not None  # built on the next ask
+
+
+def test_a_batch_whose_every_row_was_refused_gives_an_empty_copy(dataset, reference, write_file):
+    bad = f"{CANONICAL_HEADER}\nCL-999,2025-03-03,CT-100,4,120.00,EUR\n"  # unknown clinic
+    report = dataset.import_file(write_file("bad.csv", bad), reference=reference)
+    assert report.rows_stored == 0
+    assert rows(clinic_index.indexed_table(dataset)) == []

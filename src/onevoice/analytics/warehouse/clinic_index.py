@@ -39,9 +39,13 @@ FOLDER = "derived"
 TABLE = "sales"
 
 
-def index_path(dataset: SalesDataset) -> Path | None:
-    """Where the copy of the current active batches lives (None: no active batch)."""
-    active = sorted(b.batch_id for b in dataset.batches(include_rolled_back=False))
+def _active(dataset: SalesDataset) -> list[str]:
+    return sorted(b.batch_id for b in dataset.batches(include_rolled_back=False))
+
+
+def index_path(dataset: SalesDataset, active: list[str] | None = None) -> Path | None:
+    """Where the copy of the active batches lives (None: no active batch)."""
+    active = _active(dataset) if active is None else active
     if not active:
         return None
     digest = hashlib.sha256("\n".join([INDEX_FORMAT, *active]).encode()).hexdigest()[:24]
@@ -50,13 +54,14 @@ def index_path(dataset: SalesDataset) -> Path | None:
 
 def ensure_index(dataset: SalesDataset) -> Path | None:
     """The copy of the active batches, built now if it does not exist yet."""
-    path = index_path(dataset)
+    active = _active(dataset)
+    path = index_path(dataset, active)
     if path is None or path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path.parent / ".lock"):
         if not path.exists():  # another process may have built it while we waited
-            _build(dataset, path)
+            _build(dataset, path, set(active))
             _remove_others(path)
     return path
 
@@ -70,10 +75,11 @@ def indexed_table(dataset: SalesDataset) -> ir.Table:
     return con.table(TABLE)
 
 
-def _build(dataset: SalesDataset, path: Path) -> None:
+def _build(dataset: SalesDataset, path: Path, active: set[str]) -> None:
     import duckdb
 
-    files = [str(f) for f in dataset.files()]
+    # Only the batches the name stands for (an import may have landed since).
+    files = [str(f) for f in dataset.files() if f.parent.name.removeprefix("batch=") in active]
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     columns = ", ".join(f'"{name}"' for name in STORED_SCHEMA.names)
@@ -81,11 +87,15 @@ def _build(dataset: SalesDataset, path: Path) -> None:
         with duckdb.connect(str(partial)) as con:
             # Clinic order keeps each clinic's rows together: the index then points into
             # a few blocks per clinic instead of one row in each of thirty.
-            con.execute(
-                f"CREATE TABLE {TABLE} AS SELECT {columns} FROM read_parquet(?) "
-                "ORDER BY clinic_id, date",
-                [files],
-            )
+            if files:
+                con.execute(
+                    f"CREATE TABLE {TABLE} AS SELECT {columns} FROM read_parquet(?) "
+                    "ORDER BY clinic_id, date",
+                    [files],
+                )
+            else:  # active batches whose every row was refused
+                con.register("no_rows", STORED_SCHEMA.empty_table())
+                con.execute(f"CREATE TABLE {TABLE} AS SELECT {columns} FROM no_rows")
             con.execute(f"CREATE INDEX {TABLE}_clinic ON {TABLE} (clinic_id)")
             con.execute("CHECKPOINT")
         partial.replace(path)
