@@ -73,3 +73,34 @@ def test_marketing_downloads_the_review(server, browser, demo_home):
     assert "Objectives against results" in html
     assert "<svg" in html
     context.close()
+
+
+def test_a_reps_logged_call_reaches_their_dashboard_within_seconds(server, browser, demo_home):
+    """After a logged activity the stored page is shown at once, saying it is being
+    updated, and reloads itself with the update (computed behind it by the server)."""
+    context, page, _ = _login(browser, server, demo_home[1][Role.SALES_REP])
+    dashboard = server + "/measurement/dashboards/territory/"
+    page.goto(dashboard)
+    page.locator('[data-testid="dashboard"]').wait_for()
+    stale = page.locator('[data-testid="dashboard-stale"]')
+    assert stale.count() == 0
+    page.goto(server + "/field/clinics/")
+    clinic = page.evaluate(
+        """() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
+                 .find(h => /^\\/field\\/clinics\\/\\d+\\/$/.test(h))"""
+    )
+    assert clinic, "the rep's clinic list links no clinic"
+    page.goto(server + clinic + "activities/new/")
+    form = page.locator('[data-testid="activity-form"]')
+    form.locator("select[name=kind]").select_option("call")
+    form.locator("input[name=occurred_at]").fill("2026-11-20T10:00")
+    form.locator("textarea[name=summary], input[name=summary]").first.fill("Asked about the VHS.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "activities/new" not in url)
+    page.goto(dashboard)
+    assert "updating with the latest changes" in stale.inner_text()
+    # The page reloads itself 3 s later with the recomputed numbers.
+    stale.wait_for(state="detached", timeout=20000)
+    page.locator('[data-testid="dashboard"]').wait_for()
+    assert stale.count() == 0
+    context.close()
