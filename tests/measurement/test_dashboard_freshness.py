@@ -298,7 +298,12 @@ def test_a_small_scopes_refresh_does_not_wait_for_a_large_one(world, org, client
     assert north_reached(client, rep, territory) == (2, False)
     # A large scope's refresh is running somewhere: it holds back other large ones only.
     DashboardSnapshot.objects.create(
-        key="someone-elses", version="v", payload=b"", page=b"", refresh_started_at=timezone.now()
+        key="someone-elses",
+        version="v",
+        payload=b"",
+        page=b"",
+        refresh_started_at=timezone.now(),
+        refresh_large=True,
     )
     log_at_elm(world, org)
     assert north_reached(client, rep, territory) == (2, True)
@@ -351,3 +356,49 @@ def test_the_refresh_process_leaves_a_page_alone_unless_it_is_leased(world, org,
     call_command("dashboard_refresh", *args)
     assert large == ["sales"]
     assert DashboardSnapshot.objects.get().refresh_started_at is None
+
+
+def test_a_scope_without_clinics_shows_an_empty_dashboard(world, org, client):
+    """Sales are stored, but the filter leaves no clinic: nothing to group, no error."""
+    rep = org.users[Role.SALES_REP]
+    for name in ("territory", "sales", "marketing"):
+        user = rep if name == "territory" else org.users[Role.MARKETING]
+        page = get(client, user, f"measurement:dashboard_{name}", segment="corporate_group")
+        assert page.status_code == 200
+    rows = csv_rows(
+        chart_csv(client, rep, "territory", "sales_by_month", segment="corporate_group")
+    )
+    assert rows == []
+
+
+def test_a_query_starting_with_a_dash_reaches_the_refresh_process_whole(
+    world, org, client, large, settings, monkeypatch
+):
+    settings.DASHBOARD_REFRESH_IN_BACKGROUND = True
+    started = []
+
+    class Started:
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(snapshots.subprocess, "Popen", Started)
+    mkt = org.users[Role.MARKETING]
+    client.force_login(mkt)
+    url = reverse("measurement:dashboard_sales") + f"?-x=1&end={END}"
+    assert client.get(url).status_code == 200
+    log_at_elm(world, org)
+    assert b"dashboard-stale" in client.get(url).content
+    call_command("dashboard_refresh", *started[0][started[0].index("dashboard_refresh") + 1 :])
+    assert large == ["sales", "sales"]  # recomputed by the "process", lease released
+    assert DashboardSnapshot.objects.get().refresh_started_at is None
+    assert b"dashboard-stale" not in client.get(url).content
+
+
+def test_the_sales_by_month_csv_keeps_its_columns(world, org, client):
+    rows = csv_rows(
+        chart_csv(client, org.users[Role.MARKETING], "sales", "sales_by_month", end=END)
+    )
+    assert list(rows[0]) == ["month", "territory", "units"]

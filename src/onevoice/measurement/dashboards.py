@@ -271,9 +271,10 @@ def _sales_by_month(facts: Facts, by: str | None) -> Chart:
         units = np.bincount(pair, weights=sales["units"].to_numpy(dtype=float))
         for at in np.flatnonzero(np.bincount(pair)):
             m, g = divmod(int(at), len(groups))
-            row = {"month": months[m].isoformat(), "units": round(float(units[at]), 4)}
+            row: dict[str, Any] = {"month": months[m].isoformat()}
             if by:
                 row[by] = groups[g]
+            row["units"] = round(float(units[at]), 4)  # the CSV's columns: month, [by,] units
             rows.append(row)
         if by:
             rows.sort(key=lambda r: (r["month"], str(r[by])))

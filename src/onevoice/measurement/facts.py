@@ -414,7 +414,8 @@ class Facts:
         found = expr.to_pyarrow()
         # Each row's clinic as its position in ``clinics``, for grouping by territory or
         # region with a numpy take; rows of clinics outside the scope are dropped.
-        position = pc.index_in(found["clinic_id"], value_set=pa.array(self.clinics["code"]))
+        codes_in_order = pa.array(list(self.clinics["code"]), type=found["clinic_id"].type)
+        position = pc.index_in(found["clinic_id"], value_set=codes_in_order)
         found = found.append_column("clinic_pos", position).filter(pc.is_valid(position))
         frame = found.to_pandas(date_as_object=True)
         return frame[columns]

@@ -171,6 +171,9 @@ class DashboardSnapshot(models.Model):
     # A lease: set by the one worker refreshing a stale snapshot in the background, so
     # others serve the stale one meanwhile instead of computing it again.
     refresh_started_at = models.DateTimeField(null=True, blank=True)
+    # The lease is a large scope's (refreshed by a separate process, one at a time, for up
+    # to LEASE); a small scope's lease lapses sooner (SMALL_LEASE) and holds nobody back.
+    refresh_large = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-computed_at"]

@@ -49,6 +49,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from onevoice.accounts.permissions import role_of
 from onevoice.accounts.selectors import territories_for
 from onevoice.field.permissions import can_view_all_clinics
 from onevoice.measurement import freshness
@@ -66,8 +67,10 @@ BACKGROUND_ABOVE_TERRITORIES = 25
 # clinics, refreshing some thirty large snapshots every 2 minutes (10-20 s each) took more
 # CPU than the server had; their pages say how old they are.
 REFRESH_EVERY = dt.timedelta(minutes=10)
-# A refresh that has not finished after this long is taken to have died with its worker.
+# A refresh that has not finished after this long is taken to have died with its worker:
+# a large scope's (seconds to tens of seconds of work) and a small one's (tenths).
 LEASE = dt.timedelta(minutes=10)
+SMALL_LEASE = dt.timedelta(minutes=1)
 log = logging.getLogger(__name__)
 # Snapshots not recomputed for this long are removed (their keys hold the day, so a
 # day-old one is never read again).
@@ -83,6 +86,10 @@ def scope_key(kind: str, scope: Scope, variant: str = "") -> str:
         kind,
         str(scope.campaign.pk),
         str(scope.viewer.pk),
+        # Their rights as well: a stored page is never served after they narrow (a new
+        # role or other territories means a new key, computed on the first request).
+        str(role_of(scope.viewer)),
+        _digest(scope_territories(scope)),
         scope.start.isoformat(),
         scope.end.isoformat(),
         scope.region,
@@ -92,6 +99,12 @@ def scope_key(kind: str, scope: Scope, variant: str = "") -> str:
         timezone.localdate().isoformat(),
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _digest(ids: list[int | None] | None) -> str:
+    if ids is None:
+        return "all"
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def scope_territories(scope: Scope) -> list[int | None] | None:
@@ -183,18 +196,37 @@ def _compute(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fr
     _store(key, version, dashboard, pickle.dumps(fragments, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _claim(key: str, *, alone: bool) -> bool:
-    """Take the snapshot's refresh lease; False if another worker holds it, or, when
-    ``alone`` (a large scope), if any other snapshot is being refreshed: one large
-    refresh at a time in the whole installation, so they can never take more than one
-    CPU from the requests (the others stay stale a little longer). One UPDATE with the
-    conditions in it, so of two workers asking at once for the same snapshot only one
-    gets it."""
+def _live(now: dt.datetime) -> Q:
+    """Leases still held: a large scope's for LEASE, a small one's for SMALL_LEASE."""
+    return Q(refresh_started_at__isnull=False) & (
+        Q(refresh_large=True, refresh_started_at__gte=now - LEASE)
+        | Q(refresh_large=False, refresh_started_at__gte=now - SMALL_LEASE)
+    )
+
+
+def _claim(key: str, *, alone: bool) -> dt.datetime | None:
+    """Take the snapshot's refresh lease (returns when it was taken); None if another
+    worker holds it, or, when ``alone`` (a large scope), if another large scope is being
+    refreshed: one large refresh at a time in the whole installation, so they can never
+    take more than one CPU from the requests (the others stay stale a little longer).
+    One UPDATE with the conditions in it, so of two workers asking at once for the same
+    snapshot only one gets it."""
     now = timezone.now()
-    live = Q(refresh_started_at__isnull=False, refresh_started_at__gte=now - LEASE)
-    if alone and DashboardSnapshot.objects.filter(live).exclude(key=key).exists():
-        return False
-    return DashboardSnapshot.objects.filter(~live, key=key).update(refresh_started_at=now) == 1
+    live = _live(now)
+    if alone and DashboardSnapshot.objects.filter(live, refresh_large=True).exclude(key=key):
+        return None
+    taken = DashboardSnapshot.objects.filter(~live, key=key).update(
+        refresh_started_at=now, refresh_large=alone
+    )
+    return now if taken == 1 else None
+
+
+def _release(key: str, taken: dt.datetime | None = None) -> None:
+    """Give the lease back (only the one taken at ``taken``, if given)."""
+    held = DashboardSnapshot.objects.filter(key=key)
+    if taken is not None:
+        held = held.filter(refresh_started_at=taken)
+    held.update(refresh_started_at=None)
 
 
 def refresh(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fragments]) -> None:
@@ -205,7 +237,7 @@ def refresh(kind: str, scope: Scope, key: str, render: Callable[[Dashboard], Fra
         log.exception("Refreshing dashboard snapshot %s failed", key[:12])
     finally:
         # Released either way (a failed refresh is tried again on a later request).
-        DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
+        _release(key)
 
 
 def _refresh_elsewhere(
@@ -215,7 +247,8 @@ def _refresh_elsewhere(
     process at the lowest CPU priority (``manage.py dashboard_refresh``): 10-20 s of
     pandas at head office would otherwise hold the worker's interpreter lock (its other
     requests wait) and take a core from the requests. Now, in the request, in tests."""
-    if not _claim(key, alone=True):
+    taken = _claim(key, alone=True)
+    if taken is None:
         return
     if not getattr(settings, "DASHBOARD_REFRESH_IN_BACKGROUND", True):
         refresh(kind, scope, key, render)
@@ -223,16 +256,29 @@ def _refresh_elsewhere(
     command = [
         *(["nice", "-n", "19"] if shutil.which("nice") else []),
         *[sys.executable, "-m", "django", "dashboard_refresh"],
-        *["--key", key, "--kind", kind, "--user", str(scope.viewer.pk), "--query", variant],
+        # ``--name=value``: a query starting with "-" is still one value.
+        *[f"--key={key}", f"--kind={kind}", f"--user={scope.viewer.pk}", f"--query={variant}"],
     ]
     try:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
     except OSError:
         log.exception("Could not start the refresh of dashboard snapshot %s", key[:12])
-        DashboardSnapshot.objects.filter(key=key).update(refresh_started_at=None)
+        _release(key, taken)
         return
-    # Reaped when it ends (no zombie process left behind).
-    threading.Thread(target=child.wait, name=f"reap-{key[:12]}", daemon=True).start()
+
+    def reap() -> None:
+        # Waited for (no zombie left behind); a child that failed before releasing the
+        # lease gets it released here, not after LEASE.
+        if child.wait() != 0:
+            log.error(
+                "Refreshing dashboard snapshot %s failed (exit %s)", key[:12], child.returncode
+            )
+            try:
+                _release(key, taken)
+            finally:
+                connection.close()
+
+    threading.Thread(target=reap, name=f"reap-{key[:12]}", daemon=True).start()
 
 
 def _refresh_soon(
@@ -240,7 +286,7 @@ def _refresh_soon(
 ) -> None:
     """Refresh a small scope's snapshot, if this worker gets the lease, in a thread (a
     few tenths of a second; a process would take longer to start). Now, in tests."""
-    if not _claim(key, alone=False):
+    if _claim(key, alone=False) is None:
         return
     if not getattr(settings, "DASHBOARD_REFRESH_IN_BACKGROUND", True):
         refresh(kind, scope, key, render)

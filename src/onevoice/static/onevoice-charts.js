@@ -14,8 +14,13 @@ function onevoiceCharts(root) {
 document.addEventListener("DOMContentLoaded", function () { onevoiceCharts(); });
 document.addEventListener("htmx:afterSwap", function (e) { onevoiceCharts(e.target); });
 // A dashboard being updated with the latest changes (a few tenths of a second) says so
-// and reloads itself once the moment has passed.
+// and reloads itself once the moment has passed: once, so a page that is still (or again)
+// being updated after the reload stays put instead of reloading every few seconds.
 document.addEventListener("DOMContentLoaded", function () {
   var stale = document.querySelector("[data-reload-in]");
-  if (stale) setTimeout(function () { window.location.reload(); }, 1000 * Number(stale.dataset.reloadIn));
+  var key = "onevoice-reloaded:" + window.location.pathname + window.location.search;
+  if (!stale) { window.sessionStorage.removeItem(key); return; }
+  if (window.sessionStorage.getItem(key)) return;
+  window.sessionStorage.setItem(key, "1");
+  setTimeout(function () { window.location.reload(); }, 1000 * Number(stale.dataset.reloadIn));
 });

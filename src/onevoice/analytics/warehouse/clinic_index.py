@@ -60,7 +60,11 @@ def ensure_index(dataset: SalesDataset) -> Path | None:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path.parent / ".lock"):
-        if not path.exists():  # another process may have built it while we waited
+        # Asked again under the lock: an import or rollback while we waited makes this
+        # copy outdated, and another process may have built the current one meanwhile.
+        active = _active(dataset)
+        path = index_path(dataset, active)
+        if path is not None and not path.exists():
             _build(dataset, path, set(active))
             _remove_others(path)
     return path
@@ -104,9 +108,10 @@ def _build(dataset: SalesDataset, path: Path, active: set[str]) -> None:
 
 
 def _remove_others(keep: Path) -> None:
-    """Older copies: a process reading one keeps its open file (POSIX unlink)."""
+    """Older copies (a process reading one keeps its open file: POSIX unlink), and the
+    partial files of builds that died (no build is running: we hold the lock)."""
     for other in keep.parent.glob("sales-*.duckdb*"):
-        if other != keep and not other.name.endswith(".partial"):
+        if other != keep:
             other.unlink(missing_ok=True)
 
 
