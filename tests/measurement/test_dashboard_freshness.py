@@ -310,22 +310,29 @@ def test_a_small_scopes_refresh_does_not_wait_for_a_large_one(world, org, client
     assert north_reached(client, rep, territory) == (3, False)
 
 
-def test_a_large_scope_is_refreshed_by_a_separate_low_priority_process(
-    world, org, client, large, settings, monkeypatch
-):
-    """The worker starts ``manage.py dashboard_refresh`` (here run in this process with
-    the arguments the worker gave it) instead of computing in its own threads."""
+@pytest.fixture
+def started(settings, monkeypatch):
+    """Refreshes in the background, but the process the worker would start is only
+    recorded (its command line), for the test to run in this process."""
     settings.DASHBOARD_REFRESH_IN_BACKGROUND = True
-    started = []
+    commands = []
 
     class Started:
         def __init__(self, command, **kwargs):
-            started.append(command)
+            commands.append(command)
 
         def wait(self):
             return 0
 
     monkeypatch.setattr(snapshots.subprocess, "Popen", Started)
+    return commands
+
+
+def test_a_large_scope_is_refreshed_by_a_separate_low_priority_process(
+    world, org, client, large, started
+):
+    """The worker starts ``manage.py dashboard_refresh`` (here run in this process with
+    the arguments the worker gave it) instead of computing in its own threads."""
     mkt = org.users[Role.MARKETING]
     assert north_reached(client, mkt) == (2, False)
     log_at_elm(world, org)
@@ -372,19 +379,8 @@ def test_a_scope_without_clinics_shows_an_empty_dashboard(world, org, client):
 
 
 def test_a_query_starting_with_a_dash_reaches_the_refresh_process_whole(
-    world, org, client, large, settings, monkeypatch
+    world, org, client, large, started
 ):
-    settings.DASHBOARD_REFRESH_IN_BACKGROUND = True
-    started = []
-
-    class Started:
-        def __init__(self, command, **kwargs):
-            started.append(command)
-
-        def wait(self):
-            return 0
-
-    monkeypatch.setattr(snapshots.subprocess, "Popen", Started)
     mkt = org.users[Role.MARKETING]
     client.force_login(mkt)
     url = reverse("measurement:dashboard_sales") + f"?-x=1&end={END}"
