@@ -97,3 +97,75 @@ def test_upload_of_an_unknown_type_is_refused(client, sales_reference_data, org)
     )
     assert response.status_code == 200
     assert "must be CSV, TSV, TXT, XLSX or Parquet" in response.content.decode()
+
+
+# --- a process killed between the dataset and the database --------------------------------
+
+
+def test_an_import_killed_after_the_dataset_commit_is_mirrored_on_the_next_visit(
+    client, sales_reference_data, org
+):
+    # What a kill between the two steps leaves: the batch in the dataset, no row.
+    path = _write(sales_reference_data)
+    stored = sales.sales_dataset().import_file(path, reference=sales.sales_reference())
+    assert not SalesBatch.objects.exists()
+
+    client.force_login(org.users[Role.ANALYST])
+    page = client.get(reverse("measurement:sales")).content.decode()
+    assert stored.batch_id in page
+    batch = SalesBatch.objects.get()
+    assert (batch.batch_id, batch.rows_stored, batch.rows_quarantined) == (stored.batch_id, 3, 2)
+    assert batch.imported_by is None
+    assert batch.is_active
+    assert AuditEvent.objects.filter(action="sales.recovered", object_id=str(batch.pk)).exists()
+    # The same file again is the duplicate of a batch that has a page, and can be undone.
+    again = sales.sales_import(path=path, user=org.users[Role.ANALYST])
+    assert again.duplicate_of == stored.batch_id
+    assert client.get(reverse("measurement:sales_batch", args=[batch.batch_id])).status_code == 200
+    client.post(reverse("measurement:sales_rollback", args=[batch.batch_id]))
+    batch.refresh_from_db()
+    assert not batch.is_active
+    assert sales.sales_dataset().to_arrow().num_rows == 0
+
+
+def test_a_rollback_killed_after_removing_the_files_is_finished(sales_reference_data, org):
+    report = sales.sales_import(path=_write(sales_reference_data), user=None)
+    # The files are gone and the manifest says so; the row was not saved.
+    sales.sales_dataset().rollback(report.batch_id)
+    batch = SalesBatch.objects.get()
+    assert batch.is_active
+
+    # Asked again from the page: the row is saved, with its audit row, and nothing fails.
+    sales.sales_batch_rollback(batch=batch, user=org.users[Role.ANALYST])
+    batch.refresh_from_db()
+    assert not batch.is_active
+    assert AuditEvent.objects.filter(action="sales.rollback", object_id=str(batch.pk)).exists()
+
+
+def test_reconcile_marks_a_batch_the_manifest_rolled_back(sales_reference_data):
+    report = sales.sales_import(path=_write(sales_reference_data), user=None)
+    sales.sales_dataset().rollback(report.batch_id)
+
+    changed = sales.sales_reconcile()
+
+    assert [b.batch_id for b in changed] == [report.batch_id]
+    batch = SalesBatch.objects.get()
+    assert not batch.is_active
+    assert AuditEvent.objects.filter(action="sales.rollback_recovered").count() == 1
+    assert sales.sales_reconcile() == []  # nothing left to repair
+
+
+def test_an_import_whose_batch_a_reconcile_mirrored_first_keeps_its_importer(
+    sales_reference_data, org
+):
+    # Another process's reconcile ran between this import's dataset commit and its row.
+    report = sales.sales_dataset().import_file(
+        _write(sales_reference_data), reference=sales.sales_reference()
+    )
+    sales.sales_reconcile()
+
+    sales.sales_batch_record(report=report, user=org.users[Role.ANALYST])
+
+    batch = SalesBatch.objects.get()
+    assert batch.imported_by == org.users[Role.ANALYST]
+    assert sales.sales_dataset().to_arrow().num_rows == 3

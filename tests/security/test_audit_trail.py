@@ -407,6 +407,18 @@ def _sales_rollback(org, settings, tmp_path):
     return analyst, sales.sales_batch_rollback(batch=batch, user=analyst)
 
 
+def _sales_recovered(org, settings, tmp_path):
+    """An import killed after the dataset's commit: the reconcile mirrors it, by the
+    system (no actor)."""
+    from onevoice.measurement import sales
+    from onevoice.measurement.models import SalesBatch
+
+    path = _sales_setup(org, settings, tmp_path)
+    sales.sales_dataset().import_file(path, reference=sales.sales_reference())
+    sales.sales_reconcile()
+    return None, SalesBatch.objects.get()
+
+
 def _uplift_start(org):
     from onevoice.measurement.uplift import uplift_analysis_start
 
@@ -696,7 +708,12 @@ SALES_CHANGES: dict[str, Change] = {
         "sales.rollback", lambda org: (None, None), before=True, after=False
     ),
 }
-SALES_RUNS = {"sales_batch_record": _sales_import, "sales_batch_rollback": _sales_rollback}
+SALES_CHANGES["sales_reconcile"] = Change("sales.recovered", lambda org: (None, None))
+SALES_RUNS = {
+    "sales_batch_record": _sales_import,
+    "sales_batch_rollback": _sales_rollback,
+    "sales_reconcile": _sales_recovered,
+}
 
 NOT_AUDITED: dict[str, str] = {
     "audit_record": "writes the audit row itself",

@@ -3,28 +3,35 @@
 ``measurement`` is the only app that calls ``onevoice.analytics``; the warehouse gets
 its clinic and product reference from here and each stored batch is mirrored as a
 :class:`SalesBatch` row, in the same step, so the operational database and the Parquet
-dataset never disagree (if the mirror fails, the batch is rolled back).
+dataset never disagree (if the mirror fails, the batch is rolled back). A process killed
+between the two steps (the dataset committed, the row not yet written; or a rollback's
+files removed, its row not yet saved) leaves them apart until :func:`sales_reconcile`,
+which every import, rollback and the sales page run first, mirrors the dataset's
+manifest, the record of what its rows are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onevoice.accounts.models import User
 from onevoice.accounts.services import audit_record
 from onevoice.analytics.warehouse import (
+    BatchInfo,
     ColumnMapping,
     ImportReport,
     Product,
     ProductMaster,
     Reference,
     SalesDataset,
+    UnknownBatchError,
     connect,
     engine_name,
 )
@@ -76,19 +83,86 @@ def sales_batch_record(*, report: ImportReport, user: User | None) -> SalesBatch
     """Mirror a stored batch in the operational database, with an audit row."""
     if report.batch_id is None:
         return None
-    batch = SalesBatch.objects.create(
+    # Updated, not only created: a reconcile running meanwhile in another process may
+    # have mirrored the batch already (without knowing who imported it).
+    batch, _ = SalesBatch.objects.update_or_create(
         batch_id=report.batch_id,
-        source_name=report.source_name,
-        content_hash=report.content_hash,
-        rows_read=report.rows_read,
-        rows_stored=report.rows_stored,
-        rows_quarantined=report.rows_quarantined,
-        reasons=report.reasons,
-        months=list(report.months),
-        imported_by=user,
+        defaults={**_batch_fields(report), "imported_by": user},
     )
     audit_record(actor=user, action="sales.import", obj=batch, after=report.to_dict())
     return batch
+
+
+def sales_reconcile() -> list[SalesBatch]:
+    """Make the batch rows say what the dataset's manifest says; returns the rows changed.
+
+    A batch the manifest holds without a row (an import killed after the dataset's
+    commit) gets one, with no importer; a row still active whose batch the manifest has
+    rolled back (a rollback killed after removing the files) is marked rolled back. Each
+    repair has an audit row. Rows the manifest does not know are left as they are.
+    """
+    changed: list[SalesBatch] = []
+    known = dict(SalesBatch.objects.values_list("batch_id", "rolled_back_at"))
+    for info in sales_dataset().batches():
+        rolled_back_at = _when(info.rolled_back_at) if info.status != "active" else None
+        if info.batch_id not in known:
+            try:
+                with transaction.atomic():
+                    batch = SalesBatch.objects.create(
+                        batch_id=info.batch_id,
+                        **_batch_fields(info),
+                        imported_at=_when(info.imported_at) or timezone.now(),
+                        rolled_back_at=rolled_back_at,
+                        imported_by=None,
+                    )
+                    audit_record(
+                        actor=None,
+                        action="sales.recovered",
+                        obj=batch,
+                        after=info.to_json(),
+                    )
+            except IntegrityError:
+                continue  # mirrored meanwhile by its import or another reconcile
+            changed.append(batch)
+        elif rolled_back_at is not None and known[info.batch_id] is None:
+            with transaction.atomic():
+                # Only if still active when the row's lock is ours (a rollback running
+                # now saves the row itself).
+                updated = SalesBatch.objects.filter(
+                    batch_id=info.batch_id, rolled_back_at__isnull=True
+                ).update(rolled_back_at=rolled_back_at)
+                if updated:
+                    batch = SalesBatch.objects.get(batch_id=info.batch_id)
+                    audit_record(
+                        actor=None,
+                        action="sales.rollback_recovered",
+                        obj=batch,
+                        before={"rows_stored": batch.rows_stored},
+                        after={"rolled_back_at": info.rolled_back_at},
+                    )
+                    changed.append(batch)
+    return changed
+
+
+def _batch_fields(batch: ImportReport | BatchInfo) -> dict[str, Any]:
+    """What a batch row mirrors of an import's report or of the manifest's entry."""
+    return {
+        "source_name": batch.source_name,
+        "content_hash": batch.content_hash,
+        "rows_read": batch.rows_read,
+        "rows_stored": batch.rows_stored,
+        "rows_quarantined": batch.rows_quarantined,
+        "reasons": batch.reasons,
+        "months": list(batch.months),
+    }
+
+
+def _when(iso: str | None) -> dt.datetime | None:
+    """A manifest timestamp as an aware datetime (they are written with their offset)."""
+    if not iso:
+        return None
+    when = dt.datetime.fromisoformat(iso)
+    return when if timezone.is_aware(when) else timezone.make_aware(when)
 
 
 def sales_import(
@@ -99,6 +173,9 @@ def sales_import(
     on_progress: Callable[[Any], None] | None = None,
 ) -> ImportReport:
     """Import a sales file into the dataset and mirror the batch; atomic across both."""
+    # First, so a file whose earlier import was killed half-way is reported as the
+    # duplicate of a batch that has a page.
+    sales_reconcile()
     dataset = sales_dataset()
     report = dataset.import_file(
         path, reference=sales_reference(), mapping=mapping, on_progress=on_progress
@@ -117,7 +194,8 @@ def sales_batch_rollback(*, batch: SalesBatch, user: User | None) -> SalesBatch:
     """Remove a batch's rows from the dataset; the manifest keeps it, marked rolled back."""
     locked = SalesBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.rolled_back_at is None:
-        sales_dataset().rollback(locked.batch_id)
+        if _manifest_status(locked.batch_id) == "active":
+            sales_dataset().rollback(locked.batch_id)
         locked.rolled_back_at = timezone.now()
         locked.save(update_fields=["rolled_back_at"])
         audit_record(
@@ -127,6 +205,15 @@ def sales_batch_rollback(*, batch: SalesBatch, user: User | None) -> SalesBatch:
             before={"rows_stored": locked.rows_stored},
         )
     return locked
+
+
+def _manifest_status(batch_id: str) -> str:
+    """The batch's status in the manifest; a rollback killed after removing the files
+    left it "rolled_back" there, and only the row is still to be saved."""
+    try:
+        return sales_dataset().batch(batch_id).status
+    except UnknownBatchError:
+        return "active"  # unknown to the dataset: let its rollback say so
 
 
 UPLOAD_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".parquet"}

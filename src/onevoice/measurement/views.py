@@ -87,6 +87,8 @@ SALES_DATA = (Role.ANALYST, Role.ADMIN)
 
 @role_required(*SALES_DATA)
 def sales_list(request: HttpRequest) -> HttpResponse:
+    # The list shows every batch the dataset holds, one an import killed half-way included.
+    sales.sales_reconcile()
     form = SalesUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
