@@ -49,14 +49,31 @@ def _names(resolver: URLResolver, prefix: str = "") -> list[str]:
                 names.append("admin:index")
                 continue
             names.extend(_names(p, ns))
-        elif isinstance(p, URLPattern) and p.name:
-            names.append(prefix + p.name)
+        elif isinstance(p, URLPattern):
+            # An unnamed pattern cannot be declared in the matrix: it fails the test
+            # under its route until it gets a name and an entry.
+            names.append(prefix + p.name if p.name else f"(unnamed) {prefix}{p.pattern}")
     return names
 
 
 def test_every_url_is_in_the_matrix():
     missing = sorted(set(_names(get_resolver())) - set(MATRIX))
     assert not missing, f"add these URLs to MATRIX with who may open them: {missing}"
+
+
+def test_an_unnamed_url_cannot_slip_past_the_matrix():
+    from django.http import HttpResponse
+    from django.urls import path
+
+    def view(request):
+        return HttpResponse()
+
+    resolver = URLResolver(
+        pattern=get_resolver().pattern,
+        urlconf_name=[path("sneaky/", view), path("ok/", view, name="ok")],
+    )
+    assert _names(resolver) == ["(unnamed) sneaky/", "ok"]
+    assert "(unnamed) sneaky/" not in MATRIX
 
 
 @pytest.mark.parametrize("who", [ANON, *(r.value for r in ALL_ROLES)])

@@ -7,6 +7,8 @@ from tests.url_matrix import Entry
 MATRIX: dict[str, Entry] = {
     "home": Entry("GET", 302, 200),
     "accounts:login": Entry("GET", 200, 302),
+    # The admin site's login is the same throttled form (config/urls.py).
+    "admin_login": Entry("GET", 200, 302),
     "accounts:logout": Entry("POST", 302, 302),
     "accounts:password_change": Entry("GET", 302, 200),
     "accounts:password_change_done": Entry("GET", 302, 200),

@@ -16,6 +16,6 @@ urlpatterns = [
     path("measurement/", include("onevoice.measurement.urls")),
     path("api/", api.urls),
     # The admin site's own login form would not count failures: one throttled form for all.
-    path("admin/login/", account_views.ThrottledLoginView.as_view()),
+    path("admin/login/", account_views.ThrottledLoginView.as_view(), name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -6,8 +6,8 @@ its clinic and product reference from here and each stored batch is mirrored as 
 dataset never disagree (if the mirror fails, the batch is rolled back). A process killed
 between the two steps (the dataset committed, the row not yet written; or a rollback's
 files removed, its row not yet saved) leaves them apart until :func:`sales_reconcile`,
-which every import, rollback and the sales page run first, mirrors the dataset's
-manifest, the record of what its rows are.
+which every import and the sales page run first, mirrors the dataset's manifest, the
+record of what its rows are (a rollback asked again finishes its own row).
 """
 
 from __future__ import annotations
