@@ -109,7 +109,13 @@ def _reader(request: HttpRequest) -> User:
 
 def _page(qs: Any, limit: int, offset: int) -> tuple[int, list[Any]]:
     limit = max(1, min(limit, MAX_LIMIT))
-    return qs.count(), list(qs[max(0, offset) : max(0, offset) + limit])
+    count = qs.count()
+    offset = max(0, offset)
+    if offset >= count:
+        # Past the end: nothing to read (an offset beyond 2^63 would not even fit the
+        # database's integer).
+        return count, []
+    return count, list(qs[offset : offset + limit])
 
 
 # ---------------------------------------------------------------- schemas
