@@ -5,10 +5,19 @@ SQLite's online backup API, so a running server can keep writing), the media fil
 the sales dataset and the secret key, plus a manifest with a SHA-256 per file that
 ``restore`` verifies before anything is written. The archive contains customer data
 and the installation's secret: store it like the data directory itself.
+
+The database and the sales dataset are taken together while the dataset's lock is held,
+so no import or rollback commits between them; the dataset's files are hard-linked
+(never rewritten in place, so a link is a snapshot) and archived after the lock is
+released. A batch whose database row an import had not yet written when the backup was
+taken is mirrored by ``sales_reconcile`` on the restored installation's first visit to
+the sales page or next import.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -16,6 +25,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +36,9 @@ INCLUDED_FILES = ("secret_key",)
 # Derived from what is backed up, rebuilt when first needed (see
 # ``analytics.warehouse.clinic_index``): not worth its size in the archive.
 EXCLUDED_DIRS = ("sales/derived",)
+# The sales dataset's lock file (``SalesDataset._locked``): held by every import and
+# rollback while it changes the dataset.
+SALES_LOCK = Path("sales") / ".lock"
 MANIFEST = "manifest.json"
 FORMAT = 1
 
@@ -67,22 +80,25 @@ def backup(home: Path, archive: Path) -> BackupSummary:
     db = home / DB_NAME
     if not db.exists():
         raise BackupError(ERROR_NO_DB.format(home=home, db=DB_NAME))
-    with tempfile.TemporaryDirectory(prefix="onevoice-backup-") as tmp:
+    # In the data directory: hard links need the same file system.
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=home) as tmp:
         staging = Path(tmp)
-        # The online backup API gives a consistent snapshot even under WAL writes.
-        with sqlite3.connect(db) as source, sqlite3.connect(staging / DB_NAME) as target:
-            source.backup(target)
-        target_files = {DB_NAME: staging / DB_NAME}
-        for name in INCLUDED_FILES:
-            if (home / name).exists():
-                target_files[name] = home / name
-        for directory in INCLUDED_DIRS:
-            root = home / directory
-            if root.exists():
-                for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                    relative = path.relative_to(home)
-                    if not any(relative.is_relative_to(skip) for skip in EXCLUDED_DIRS):
-                        target_files[str(relative)] = path
+        with _sales_held(home):
+            # The online backup API gives a consistent snapshot even under WAL writes.
+            with sqlite3.connect(db) as source, sqlite3.connect(staging / DB_NAME) as target:
+                source.backup(target)
+            target_files = {DB_NAME: staging / DB_NAME}
+            for name in INCLUDED_FILES:
+                if (home / name).exists():
+                    target_files[name] = home / name
+            for directory in INCLUDED_DIRS:
+                root = home / directory
+                if root.exists():
+                    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                        relative = path.relative_to(home)
+                        if any(relative.is_relative_to(skip) for skip in EXCLUDED_DIRS):
+                            continue
+                        target_files[str(relative)] = _snapshot(path, staging / "files" / relative)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(),
@@ -96,8 +112,33 @@ def backup(home: Path, archive: Path) -> BackupSummary:
             for name, path in target_files.items():
                 tar.add(path, arcname=f"data/{name}")
         partial.replace(archive)
-    size = sum(p.stat().st_size for p in target_files.values() if p.exists())
+        size = sum(p.stat().st_size for p in target_files.values())
     return BackupSummary(archive=archive, files=len(target_files), bytes=size)
+
+
+@contextlib.contextmanager
+def _sales_held(home: Path) -> Iterator[None]:
+    """Hold the sales dataset's lock (imports and rollbacks wait meanwhile)."""
+    lock = home / SALES_LOCK
+    if not lock.parent.exists():
+        yield
+        return
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _snapshot(path: Path, to: Path) -> Path:
+    """``path`` as it is now: a hard link, or a copy where links are not possible."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(path, to)
+    except OSError:
+        shutil.copy2(path, to)
+    return to
 
 
 def restore(archive: Path, home: Path, *, force: bool = False) -> int:

@@ -98,3 +98,38 @@ def test_backup_refuses_postgres_and_points_to_pg_dump(tmp_path):
     )
     assert out.returncode == 1
     assert "pg_dump" in out.stderr
+
+
+def test_an_import_waits_while_a_backup_copies_the_database_and_the_dataset(tmp_path):
+    """The backup holds the dataset's own lock, so the archive's database and sales
+    files are as of one moment (no batch committed between the two copies)."""
+    import datetime as dt
+    import threading
+
+    from onevoice import backup as backup_module
+    from onevoice.analytics.warehouse import Product, ProductMaster, Reference, SalesDataset
+
+    home = tmp_path / "home"
+    (home / "sales").mkdir(parents=True)
+    dataset = SalesDataset(home / "sales")
+    reference = Reference(
+        clinic_ids=frozenset({"CL-1"}),
+        products=ProductMaster([Product(sku="SKU-1", product="P", pack_size=30, doses_per_day=1)]),
+        now=dt.date(2025, 6, 30),
+    )
+    sales_file = tmp_path / "jan.csv"
+    sales_file.write_text(
+        "clinic_id,date,sku,units,net_revenue,currency\nCL-1,2025-01-05,SKU-1,2,9.5,EUR\n"
+    )
+    done = []
+    with backup_module._sales_held(home):
+        importing = threading.Thread(
+            target=lambda: done.append(dataset.import_file(sales_file, reference=reference))
+        )
+        importing.start()
+        importing.join(1.0)
+        assert importing.is_alive()
+        assert not done
+        assert dataset.batches() == []
+    importing.join(60)
+    assert done[0].rows_stored == 1
