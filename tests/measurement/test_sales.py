@@ -169,3 +169,99 @@ def test_an_import_whose_batch_a_reconcile_mirrored_first_keeps_its_importer(
     batch = SalesBatch.objects.get()
     assert batch.imported_by == org.users[Role.ANALYST]
     assert sales.sales_dataset().to_arrow().num_rows == 3
+
+
+# --- the page's reading settings and clinic id table -------------------------------------
+
+DISTRIBUTOR = (
+    "Kunde;Datum;Artikel;Menge;Umsatz;Währung\n"
+    "100234;15.01.2026;SKU-1;3;90,0;EUR\n"
+    "100235;20.01.2026;SKU-1;5;150,0;EUR\n"
+    "999999;20.01.2026;SKU-1;1;30,0;EUR\n"
+)
+MAPPED = {
+    "col_clinic_id": "Kunde",
+    "col_date": "Datum",
+    "col_sku": "Artikel",
+    "col_units": "Menge",
+    "col_net_revenue": "Umsatz",
+    "col_currency": "Währung",
+    "date_format": "%d.%m.%Y",
+    "decimal": ",",
+}
+
+
+def _upload(client, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("measurement:sales"), {"file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_a_distributor_file_is_read_with_the_settings_and_clinic_id_table_given_on_the_page(
+    client, sales_reference_data, org
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org.users[Role.ANALYST])
+    preview = _upload(client, "verkauf.csv", DISTRIBUTOR.encode("cp1252"))
+    # Asked to read it as semicolon-separated Windows-1252: the preview shows its columns.
+    page = client.post(preview, {"action": "preview", "delimiter": ";", "encoding": "cp1252"})
+    assert page.status_code == 200
+    assert "<code>Währung</code>" in page.content.decode()
+    table = SimpleUploadedFile("kunden.csv", b"distributor_id,clinic_id\n100234,C1\n100235,C2\n")
+    response = client.post(
+        preview,
+        {
+            "action": "import",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            **MAPPED,
+            "clinic_id_table": table,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    batch = SalesBatch.objects.get()
+    assert (batch.rows_stored, batch.rows_quarantined) == (2, 1)
+    assert batch.reasons == {"unknown_clinic": 1}
+    stored = sales.sales_dataset().to_arrow().to_pylist()
+    assert sorted((r["clinic_id"], r["units"]) for r in stored) == [("C1", 3), ("C2", 5)]
+
+
+def test_a_bad_clinic_id_table_is_refused_naming_its_row_and_nothing_is_stored(
+    client, sales_reference_data, org
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org.users[Role.ANALYST])
+    preview = _upload(client, "verkauf.csv", DISTRIBUTOR.encode("cp1252"))
+    table = SimpleUploadedFile("kunden.csv", b"distributor_id,clinic_id\n100234,C1\n100235\n")
+    response = client.post(
+        preview,
+        {
+            "action": "import",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            **MAPPED,
+            "clinic_id_table": table,
+        },
+    )
+    assert response.status_code == 200
+    assert "kunden.csv: row 3: expected" in response.content.decode()
+    assert not SalesBatch.objects.exists()
+    assert sales.sales_dataset().batches() == []
+
+
+def test_reading_settings_that_do_not_fit_the_file_are_a_clear_message(
+    client, sales_reference_data, org
+):
+    client.force_login(org.users[Role.ANALYST])
+    preview = _upload(client, "jan.csv", b"clinic_id,date\nC1,2026-01-15\nC2,2026-01-20\n")
+    response = client.post(preview, {"action": "preview", "encoding": "utf-16"})
+    assert response.status_code == 200
+    assert "jan.csv: cannot be read with these settings" in response.content.decode()
+    # Read as detected again, the columns are back.
+    assert "<code>clinic_id</code>" in client.get(preview).content.decode()

@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 from django import forms
 
 from onevoice.analytics.warehouse import CANONICAL_COLUMNS
+from onevoice.analytics.warehouse.mapping import parse_clinic_id_table
 
 
 class SalesUploadForm(forms.Form):
     file = forms.FileField(help_text="CSV (any delimiter or encoding), XLSX or Parquet.")
 
 
+class SalesReadingForm(forms.Form):
+    """How to read the file, where detection guessed wrong; blank = detect."""
+
+    delimiter = forms.ChoiceField(
+        choices=[("", "Detect"), (",", "Comma"), (";", "Semicolon"), ("\t", "Tab"), ("|", "Pipe")],
+        required=False,
+    )
+    encoding = forms.ChoiceField(
+        choices=[
+            ("", "Detect"),
+            ("utf-8", "UTF-8"),
+            ("cp1252", "Windows-1252"),
+            ("latin-1", "Latin-1 (ISO 8859-1)"),
+            ("utf-16", "UTF-16"),
+        ],
+        required=False,
+    )
+    sheet = forms.CharField(
+        required=False, max_length=100, help_text="Excel files: the sheet; blank for the first."
+    )
+
+    def mapping_kwargs(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+CLINIC_ID_TABLE_MAX_BYTES = 10 * 1024 * 1024
+
+
 class ColumnMappingForm(forms.Form):
     """Which column of the file holds each canonical field; blank = same name."""
+
+    clinic_id_table = forms.FileField(
+        required=False,
+        label="Clinic id table",
+        help_text=(
+            "When the file has the distributor's customer numbers: a CSV with a header row "
+            "and two columns, distributor's number and company clinic id."
+        ),
+    )
 
     decimal = forms.ChoiceField(
         choices=[("", "Detect"), (".", "Point (1.5)"), (",", "Comma (1,5)")], required=False
@@ -35,6 +77,25 @@ class ColumnMappingForm(forms.Form):
                 initial=name if name in header else "",
             )
 
+    def clean_clinic_id_table(self) -> dict[str, str]:
+        upload = self.cleaned_data.get("clinic_id_table")
+        if not upload:
+            return {}
+        if Path(upload.name).suffix.lower() not in (".csv", ".txt"):
+            raise forms.ValidationError(f"{upload.name}: the clinic id table must be a CSV file.")
+        if upload.size > CLINIC_ID_TABLE_MAX_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name}: {upload.size:,} bytes is over the "
+                f"{CLINIC_ID_TABLE_MAX_BYTES:,}-byte limit."
+            )
+        try:
+            text = upload.read().decode("utf-8-sig")
+            return parse_clinic_id_table(io.StringIO(text, newline=""), upload.name)
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(f"{upload.name}: not UTF-8 text ({exc.reason}).") from exc
+        except (ValueError, csv.Error) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
     def mapping_kwargs(self) -> dict[str, object]:
         data = self.cleaned_data
         columns = {
@@ -43,6 +104,8 @@ class ColumnMappingForm(forms.Form):
             if data.get(f"col_{name}") and data[f"col_{name}"] != name
         }
         kwargs: dict[str, object] = {"columns": columns}
+        if data.get("clinic_id_table"):
+            kwargs["clinic_ids"] = data["clinic_id_table"]
         if data.get("decimal"):
             kwargs["decimal"] = data["decimal"]
         if data.get("currency"):

@@ -38,6 +38,7 @@ from onevoice.measurement.forms import (
     ColumnMappingForm,
     DashboardFilterForm,
     ReviewLessonForm,
+    SalesReadingForm,
     SalesUploadForm,
     UpliftForm,
 )
@@ -116,14 +117,24 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
     header: list[str] = []
     rows: list[list[str]] = []
     error = ""
+    posted = request.method == "POST"
+    # How to read the file (delimiter, encoding, sheet): the preview follows it, so an
+    # analyst sees the columns right before mapping them.
+    reading = SalesReadingForm(request.POST if posted else None)
+    read_with = reading.mapping_kwargs() if reading.is_valid() else {}
     try:
-        header, rows = sales.upload_preview(path, ColumnMapping())
+        header, rows = sales.upload_preview(path, ColumnMapping(**read_with))  # type: ignore[arg-type]
     except SalesImportError as exc:
         error = str(exc)
-    form = ColumnMappingForm(request.POST if request.method == "POST" else None, header=header)
-    if request.method == "POST" and form.is_valid() and not error:
+    except (ValueError, duckdb.Error) as exc:  # e.g. a file that is not in that encoding
+        error = f"{path.name}: cannot be read with these settings: {str(exc).splitlines()[0]}"
+    importing = posted and request.POST.get("action") != "preview"
+    form = ColumnMappingForm(
+        request.POST if importing else None, request.FILES if importing else None, header=header
+    )
+    if importing and reading.is_valid() and form.is_valid() and not error:
         try:
-            mapping = ColumnMapping(**form.mapping_kwargs())  # type: ignore[arg-type]
+            mapping = ColumnMapping(**read_with, **form.mapping_kwargs())  # type: ignore[arg-type]
             report = sales.sales_import(path=path, user=request_user(request), mapping=mapping)
         except (SalesImportError, ValueError) as exc:
             error = str(exc)
@@ -149,6 +160,7 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
             "header": header,
             "rows": rows,
             "form": form,
+            "reading": reading,
             "error": error,
             "token": token,
         },

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -130,16 +130,22 @@ def load_mapping(path: str | Path) -> ColumnMapping:
 
 def load_clinic_id_table(path: str | Path) -> dict[str, str]:
     """Read a two-column CSV ``distributor_id, clinic_id`` (header row required)."""
-    table: dict[str, str] = {}
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row_no, row in enumerate(reader, start=2):
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            if len(row) < 2 or not row[0].strip() or not row[1].strip():
-                raise ValueError(BAD_TABLE_ROW.format(file=path, row=row_no, value=",".join(row)))
-            table[row[0].strip()] = row[1].strip()
+        return parse_clinic_id_table(fh, str(path))
+
+
+def parse_clinic_id_table(lines: Iterable[str], file: str) -> dict[str, str]:
+    """The rows of a ``distributor_id, clinic_id`` CSV (after its header row) as a dict;
+    ``file`` names it in errors."""
+    table: dict[str, str] = {}
+    reader = csv.reader(lines)
+    next(reader, None)
+    for row_no, row in enumerate(reader, start=2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise ValueError(BAD_TABLE_ROW.format(file=file, row=row_no, value=",".join(row)))
+        table[row[0].strip()] = row[1].strip()
     return table
 
 
