@@ -201,10 +201,25 @@ def _upload(client, name, content):
     return response["Location"]
 
 
+def _import_with_table(client, preview, table):
+    """Import the distributor file as a semicolon-separated Windows-1252 CSV, mapped."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        preview,
+        {
+            "action": "import",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            **MAPPED,
+            "clinic_id_table": SimpleUploadedFile("kunden.csv", table),
+        },
+    )
+
+
 def test_a_distributor_file_is_read_with_the_settings_and_clinic_id_table_given_on_the_page(
     client, sales_reference_data, org
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(org.users[Role.ANALYST])
     preview = _upload(client, "verkauf.csv", DISTRIBUTOR.encode("cp1252"))
@@ -212,16 +227,8 @@ def test_a_distributor_file_is_read_with_the_settings_and_clinic_id_table_given_
     page = client.post(preview, {"action": "preview", "delimiter": ";", "encoding": "cp1252"})
     assert page.status_code == 200
     assert "<code>Währung</code>" in page.content.decode()
-    table = SimpleUploadedFile("kunden.csv", b"distributor_id,clinic_id\n100234,C1\n100235,C2\n")
-    response = client.post(
-        preview,
-        {
-            "action": "import",
-            "delimiter": ";",
-            "encoding": "cp1252",
-            **MAPPED,
-            "clinic_id_table": table,
-        },
+    response = _import_with_table(
+        client, preview, b"distributor_id,clinic_id\n100234,C1\n100235,C2\n"
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     batch = SalesBatch.objects.get()
@@ -234,21 +241,10 @@ def test_a_distributor_file_is_read_with_the_settings_and_clinic_id_table_given_
 def test_a_bad_clinic_id_table_is_refused_naming_its_row_and_nothing_is_stored(
     client, sales_reference_data, org
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(org.users[Role.ANALYST])
     preview = _upload(client, "verkauf.csv", DISTRIBUTOR.encode("cp1252"))
-    table = SimpleUploadedFile("kunden.csv", b"distributor_id,clinic_id\n100234,C1\n100235\n")
-    response = client.post(
-        preview,
-        {
-            "action": "import",
-            "delimiter": ";",
-            "encoding": "cp1252",
-            **MAPPED,
-            "clinic_id_table": table,
-        },
-    )
+    response = _import_with_table(client, preview, b"distributor_id,clinic_id\n100234,C1\n100235\n")
     assert response.status_code == 200
     assert "kunden.csv: row 3: expected" in response.content.decode()
     assert not SalesBatch.objects.exists()
