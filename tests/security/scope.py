@@ -10,7 +10,8 @@ measurement apps that reaches an object gets variants with an object *outside* i
 * campaigns: a draft campaign (not yet open to reps and field vets), a campaign led by
   other people (only its leads sign and move it), and an object of another campaign
   put under this campaign's address (nobody reaches it that way: 404);
-* measurement: nothing is scoped below the role (``NOT_SCOPED`` says why).
+* measurement: nothing is scoped below the role (``NOT_SCOPED`` says why);
+* training: another team's program, results and seminar (``scope_training``).
 
 An app may also declare variants on its own entries (``Entry.outside``); both count.
 """
@@ -28,6 +29,7 @@ from onevoice.campaigns import services as cs
 from onevoice.campaigns.choices import CampaignStatus
 from tests.campaigns.conftest import make_campaign
 from tests.field.factories import world
+from tests.security.scope_training import NOT_SCOPED_TRAINING, TRAINING
 from tests.url_matrix import ANON, Entry, Outside
 
 MKT, MGR, REP, FV, REV, ANA, ADM = (r.value for r in Role)
@@ -403,13 +405,14 @@ NOT_SCOPED: dict[str, str] = {
     "campaigns:message_create": "marketing works on every campaign; only signing and moving it are the leads'",
     "campaigns:asset_create": "marketing and sales managers work on every campaign's assets",
     "campaigns:kpi_set": "marketing and sales managers co-own every campaign's KPI plan",
+    **NOT_SCOPED_TRAINING,
 }
 
 
 def outside_variants(matrix: dict[str, Entry]) -> dict[str, tuple[Outside, ...]]:
     """Every outside variant: those declared here and those on the app matrices' entries."""
     variants: dict[str, tuple[Outside, ...]] = {}
-    for source in (FIELD, CAMPAIGNS, MEASUREMENT, _with_other_campaign_objects(matrix)):
+    for source in (FIELD, CAMPAIGNS, MEASUREMENT, TRAINING, _with_other_campaign_objects(matrix)):
         for name, outs in source.items():
             variants[name] = variants.get(name, ()) + outs
     for name, entry in matrix.items():

@@ -1,6 +1,6 @@
 """Objects inside and outside the requester's campaign, team and territory.
 
-For every URL of the field, campaigns and measurement apps that reaches an object, the
+For every URL of the field, campaigns, measurement and training apps that reaches an object, the
 access matrix's expectation holds for an object inside each requester's scope (the app
 matrix, ``tests/test_permission_matrix.py``) and, here, for objects outside it
 (``tests/security/scope.py``): the North rep, manager and field vet are refused the
@@ -26,7 +26,7 @@ from tests.security.support import send, state_diff, stored_state
 from tests.test_permission_matrix import MATRIX
 from tests.url_matrix import ANON, Entry, Outside
 
-SCOPED_APPS = ("field", "campaigns", "measurement")
+SCOPED_APPS = ("field", "campaigns", "measurement", "training")
 VARIANTS = outside_variants(MATRIX)
 REQUESTERS = [ANON, *(r.value for r in Role)]
 
