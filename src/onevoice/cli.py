@@ -52,14 +52,20 @@ def _sales_hooks() -> None:
 
     def dataset() -> Any:
         start()
-        from onevoice.measurement.sales import sales_dataset
+        from onevoice.measurement.sales import sales_dataset, sales_reconcile
 
+        # As the page does: a batch whose import was killed half-way gets its row first.
+        sales_reconcile()
         return sales_dataset()
 
     def on_import(report: Any) -> None:
+        import getpass
+
         from onevoice.measurement.sales import sales_batch_record
 
-        sales_batch_record(report=report, user=None)
+        # No account signs in on the command line: the audit row names the system user
+        # who ran it (whoever has a shell on the server could name any account).
+        sales_batch_record(report=report, user=None, via=f"command line ({getpass.getuser()})")
 
     sales_commands.configure(reference=reference, dataset=dataset, on_import=on_import)
 

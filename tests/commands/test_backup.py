@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.support import run_onevoice
+
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ONEVOICE_HOME"}}
-    return subprocess.run(
-        [sys.executable, "-m", "onevoice", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_onevoice(*args)
 
 
 def _dump(home: Path) -> list[str]:

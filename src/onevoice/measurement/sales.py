@@ -79,8 +79,11 @@ def sales_reference() -> Reference:
 
 
 @transaction.atomic
-def sales_batch_record(*, report: ImportReport, user: User | None) -> SalesBatch | None:
-    """Mirror a stored batch in the operational database, with an audit row."""
+def sales_batch_record(
+    *, report: ImportReport, user: User | None, via: str = ""
+) -> SalesBatch | None:
+    """Mirror a stored batch in the operational database, with an audit row; ``via``
+    says how it came when no signed-in user imported it (e.g. the command line)."""
     if report.batch_id is None:
         return None
     # Updated, not only created: a reconcile running meanwhile in another process may
@@ -89,7 +92,8 @@ def sales_batch_record(*, report: ImportReport, user: User | None) -> SalesBatch
         batch_id=report.batch_id,
         defaults={**_batch_fields(report), "imported_by": user},
     )
-    audit_record(actor=user, action="sales.import", obj=batch, after=report.to_dict())
+    after = {**report.to_dict(), **({"via": via} if via else {})}
+    audit_record(actor=user, action="sales.import", obj=batch, after=after)
     return batch
 
 
