@@ -306,6 +306,18 @@ def sales_files(draw: Any) -> tuple[str, bytes]:
             ]
         )
     )
+    if draw(st.integers(0, 3)) == 0:
+        # A real workbook or Parquet file of any cell types (tests/analytics: the same
+        # generators), now and then cut short.
+        from tests.analytics.warehouse.strategies import messy_parquet, messy_workbooks
+
+        suffix, files = draw(
+            st.sampled_from([(".xlsx", messy_workbooks()), (".parquet", messy_parquet())])
+        )
+        content = draw(files)[0]
+        if draw(st.booleans()):
+            content = content[: draw(st.integers(0, len(content)))]
+        name = f"jan{suffix}"
     return name, content
 
 

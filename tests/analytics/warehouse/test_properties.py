@@ -23,6 +23,7 @@ from onevoice.analytics.warehouse import (
 from onevoice.analytics.warehouse.readers import sniff_csv
 
 from .conftest import snapshot
+from .strategies import CANONICAL, garbage, messy_parquet, messy_workbooks, plausible
 
 REFERENCE = Reference(
     clinic_ids=frozenset({"CL-001", "CL-002"}),
@@ -30,21 +31,6 @@ REFERENCE = Reference(
         [Product("CT-100", "Cardiotab", 100, 2), Product("CT-50", "Cardiotab", 50, 2)]
     ),
     now=dt.date(2025, 6, 30),
-)
-CANONICAL = ["clinic_id", "date", "sku", "units", "net_revenue", "currency"]
-
-plausible = {
-    "clinic_id": st.sampled_from(["CL-001", "CL-002", " CL-001", "CL-9", ""]),
-    "date": st.sampled_from(
-        ["2025-03-04", "04.03.2025", "2025-02-30", "1999-01-01", "", "2030-01-01"]
-    ),
-    "sku": st.sampled_from(["CT-100", "CT-50", "ct-100", "X"]),
-    "units": st.sampled_from(["1", "2.5", "-3", "abc", "", "1e3", "1,5", "inf"]),
-    "net_revenue": st.sampled_from(["10", "", "1.234,5", "x"]),
-    "currency": st.sampled_from(["EUR", "", "usd"]),
-}
-garbage = st.text(
-    alphabet=st.sampled_from([*list("ab1,;\t|\"'\n\r -."), "é", "\xa0", "\x00", "€"]), max_size=12
 )
 
 
@@ -150,3 +136,56 @@ def test_arbitrary_bytes_never_crash_the_importer(data):
             return
         assert report.rows_read == report.rows_stored + report.rows_quarantined
         assert dataset.to_arrow().num_rows == report.rows_stored
+
+
+# --- Excel and Parquet: real files of every cell type, and broken ones ----------------
+
+
+def _import_conserving(data: bytes, suffix: str, expected_rows: int | None) -> None:
+    """Import ``data`` as a ``suffix`` file: refused with nothing stored, or stored with
+    every row either stored or quarantined (and ``expected_rows`` of them when known)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        path = root / f"messy{suffix}"
+        path.write_bytes(data)
+        dataset = SalesDataset(root / "sales")
+        before = snapshot(dataset.root) if dataset.root.exists() else {}
+        try:
+            report = dataset.import_file(path, reference=REFERENCE)
+        except ImportRefused as exc:
+            message = str(exc)
+            assert message
+            after = snapshot(dataset.root) if dataset.root.exists() else {}
+            assert after == before
+            return
+        assert report.rows_read == report.rows_stored + report.rows_quarantined
+        if expected_rows is not None:
+            assert report.rows_read == expected_rows
+        assert sum(report.reasons.values()) == report.rows_quarantined
+        assert set(report.reasons) <= set(REASONS)
+        assert dataset.to_arrow().num_rows == report.rows_stored
+        assert len(dataset.quarantine(report.batch_id)) == report.rows_quarantined
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_workbooks())
+def test_messy_workbooks_are_imported_or_refused_and_rows_are_conserved(workbook):
+    data, rows = workbook
+    _import_conserving(data, ".xlsx", rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_parquet())
+def test_messy_parquet_files_are_imported_or_refused_and_rows_are_conserved(parquet):
+    data, rows = parquet
+    _import_conserving(data, ".parquet", rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(messy_workbooks(), messy_parquet()).map(lambda f: f[0]), st.data())
+def test_broken_excel_and_parquet_files_are_refused_not_crashed(data, draw):
+    """A real file cut short or with bytes overwritten, under either name."""
+    cut = draw.draw(st.integers(0, len(data)))
+    noise = draw.draw(st.binary(min_size=1, max_size=16))
+    broken = draw.draw(st.sampled_from([data[:cut], data[:cut] + noise + data[cut + len(noise) :]]))
+    _import_conserving(broken, draw.draw(st.sampled_from([".xlsx", ".parquet"])), None)

@@ -210,6 +210,27 @@ def test_parquet_files_with_typed_columns(dataset, reference, tmp_path):
     assert report.reasons == {v.NON_NUMERIC_UNITS: 1}
 
 
+def test_a_parquet_file_damaged_inside_a_page_is_refused_and_stores_nothing(
+    dataset, reference, tmp_path
+):
+    # Its footer is intact, so it opens; the first page header after the magic is not.
+    # Found by hypothesis: pyarrow raised OSError ("Couldn't deserialize thrift").
+    path = tmp_path / "s.parquet"
+    pq.write_table(
+        pa.table(
+            {"clinic_id": ["CL-001"], "date": ["2025-03-04"], "sku": ["CT-100"], "units": ["1"]}
+        ),
+        path,
+    )
+    data = bytearray(path.read_bytes())
+    data[4] = 0
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(ImportRefused, match=r"s.parquet: cannot be read as Parquet file"):
+        dataset.import_file(path, reference=reference)
+    assert dataset.batches() == []
+
+
 def test_unsupported_and_missing_files_are_refused(dataset, reference, write_file, tmp_path):
     with pytest.raises(ImportRefused, match=r"s.json: unsupported file type '.json'"):
         dataset.import_file(write_file("s.json", "{}"), reference=reference)

@@ -619,6 +619,10 @@ class XlsxReader(SalesFileReader):
                     buffers, rows = [[] for _ in names], []
             if rows:
                 yield ExactCsvReader._chunk(names, buffers, rows, [], 0)
+        except ImportRefused:
+            raise
+        except Exception as exc:  # a damaged sheet shows only when read, in many types
+            raise self.refuse(exc) from exc
         finally:
             self._book.close()
 
@@ -652,7 +656,9 @@ class ParquetReader(SalesFileReader):
                     bytes_read=0,
                 )
                 next_row += n
-        except pa.ArrowException as exc:
+        # A damaged page shows only when read: pyarrow raises OSError for what it cannot
+        # decode (e.g. "Couldn't deserialize thrift").
+        except (pa.ArrowException, OSError) as exc:
             raise self.refuse(exc) from exc
 
 
