@@ -6,12 +6,13 @@ the sales dataset and the secret key, plus a manifest with a SHA-256 per file th
 ``restore`` verifies before anything is written. The archive contains customer data
 and the installation's secret: store it like the data directory itself.
 
-The database and the sales dataset are taken together while the dataset's lock is held,
-so no import or rollback commits between them; the dataset's files are hard-linked
-(never rewritten in place, so a link is a snapshot) and archived after the lock is
-released. A batch whose database row an import had not yet written when the backup was
-taken is mirrored by ``sales_reconcile`` on the restored installation's first visit to
-the sales page or next import.
+The sales dataset's files are hard-linked while its lock is held (imports and rollbacks
+wait that moment; the files are never rewritten in place, so a link is a snapshot) and
+archived after. The database is copied just before: a batch imported or rolled back in
+between is in the archive's dataset but not yet in its database, and
+``sales_reconcile`` brings the rows in line on the restored installation (as after a
+crash). One backup runs at a time (a lock file in the data directory); it first removes
+what a killed backup left behind.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ EXCLUDED_DIRS = ("sales/derived",)
 # The sales dataset's lock file (``SalesDataset._locked``): held by every import and
 # rollback while it changes the dataset.
 SALES_LOCK = Path("sales") / ".lock"
+BACKUP_LOCK = Path(".backup.lock")
+STAGING_PREFIX = ".backup-"
 MANIFEST = "manifest.json"
 FORMAT = 1
 
@@ -80,17 +83,25 @@ def backup(home: Path, archive: Path) -> BackupSummary:
     db = home / DB_NAME
     if not db.exists():
         raise BackupError(ERROR_NO_DB.format(home=home, db=DB_NAME))
+    with _held(home / BACKUP_LOCK):
+        # A killed backup's copy of the database (customer data) is not left lying around.
+        for leftover in home.glob(f"{STAGING_PREFIX}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        return _backup(home, db, archive)
+
+
+def _backup(home: Path, db: Path, archive: Path) -> BackupSummary:
     # In the data directory: hard links need the same file system.
-    with tempfile.TemporaryDirectory(prefix=".backup-", dir=home) as tmp:
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=home) as tmp:
         staging = Path(tmp)
-        with _sales_held(home):
-            # The online backup API gives a consistent snapshot even under WAL writes.
-            with sqlite3.connect(db) as source, sqlite3.connect(staging / DB_NAME) as target:
-                source.backup(target)
-            target_files = {DB_NAME: staging / DB_NAME}
-            for name in INCLUDED_FILES:
-                if (home / name).exists():
-                    target_files[name] = home / name
+        # The online backup API gives a consistent snapshot even under WAL writes.
+        with sqlite3.connect(db) as source, sqlite3.connect(staging / DB_NAME) as target:
+            source.backup(target)
+        target_files = {DB_NAME: staging / DB_NAME}
+        for name in INCLUDED_FILES:
+            if (home / name).exists():
+                target_files[name] = home / name
+        with _held(home / SALES_LOCK):
             for directory in INCLUDED_DIRS:
                 root = home / directory
                 if root.exists():
@@ -117,9 +128,8 @@ def backup(home: Path, archive: Path) -> BackupSummary:
 
 
 @contextlib.contextmanager
-def _sales_held(home: Path) -> Iterator[None]:
-    """Hold the sales dataset's lock (imports and rollbacks wait meanwhile)."""
-    lock = home / SALES_LOCK
+def _held(lock: Path) -> Iterator[None]:
+    """Hold ``lock`` (an flock on the file; others asking for it wait)."""
     if not lock.parent.exists():
         yield
         return

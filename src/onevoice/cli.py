@@ -59,15 +59,26 @@ def _sales_hooks() -> None:
         return sales_dataset()
 
     def on_import(report: Any) -> None:
-        import getpass
-
         from onevoice.measurement.sales import sales_batch_record
 
         # No account signs in on the command line: the audit row names the system user
         # who ran it (whoever has a shell on the server could name any account).
-        sales_batch_record(report=report, user=None, via=f"command line ({getpass.getuser()})")
+        sales_batch_record(report=report, user=None, via=f"command line ({_system_user()})")
 
     sales_commands.configure(reference=reference, dataset=dataset, on_import=on_import)
+
+
+def _system_user() -> str:
+    """The account the process runs as, from the user database, not the environment
+    (``USER=someone`` would name anyone); its uid where the account has no entry."""
+    import os
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def main() -> None:

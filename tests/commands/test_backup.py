@@ -26,7 +26,8 @@ def _files(home: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(home)): p.read_bytes()
         for p in sorted(home.rglob("*"))
-        if p.is_file() and not p.name.startswith("onevoice.sqlite3")
+        # The database is compared by its dump; the backup's own lock file is no data.
+        if p.is_file() and not p.name.startswith("onevoice.sqlite3") and p.name != ".backup.lock"
     }
 
 
@@ -95,10 +96,13 @@ def test_backup_refuses_postgres_and_points_to_pg_dump(tmp_path):
     assert "pg_dump" in out.stderr
 
 
-def test_an_import_waits_while_a_backup_copies_the_database_and_the_dataset(tmp_path):
-    """The backup holds the dataset's own lock, so the archive's database and sales
-    files are as of one moment (no batch committed between the two copies)."""
+def test_an_import_waits_while_a_backup_links_the_dataset_and_the_archive_is_whole(
+    tmp_path, monkeypatch
+):
+    """The backup holds the dataset's own lock while it links the files, so the archive
+    has a manifest and the files it names, never half an import."""
     import datetime as dt
+    import tarfile
     import threading
 
     from onevoice import backup as backup_module
@@ -106,25 +110,39 @@ def test_an_import_waits_while_a_backup_copies_the_database_and_the_dataset(tmp_
 
     home = tmp_path / "home"
     (home / "sales").mkdir(parents=True)
+    sqlite3.connect(home / "onevoice.sqlite3").close()
     dataset = SalesDataset(home / "sales")
     reference = Reference(
         clinic_ids=frozenset({"CL-1"}),
         products=ProductMaster([Product(sku="SKU-1", product="P", pack_size=30, doses_per_day=1)]),
         now=dt.date(2025, 6, 30),
     )
-    sales_file = tmp_path / "jan.csv"
-    sales_file.write_text(
-        "clinic_id,date,sku,units,net_revenue,currency\nCL-1,2025-01-05,SKU-1,2,9.5,EUR\n"
+    header = "clinic_id,date,sku,units,net_revenue,currency\n"
+    (tmp_path / "jan.csv").write_text(header + "CL-1,2025-01-05,SKU-1,2,9.5,EUR\n")
+    (tmp_path / "feb.csv").write_text(header + "CL-1,2025-02-05,SKU-1,3,9.5,EUR\n")
+    dataset.import_file(tmp_path / "jan.csv", reference=reference)
+
+    # While the backup links its first file, an import starts and must wait for it.
+    done, seen_while_linking = [], []
+    importing = threading.Thread(
+        target=lambda: done.append(dataset.import_file(tmp_path / "feb.csv", reference=reference))
     )
-    done = []
-    with backup_module._sales_held(home):
-        importing = threading.Thread(
-            target=lambda: done.append(dataset.import_file(sales_file, reference=reference))
-        )
-        importing.start()
-        importing.join(1.0)
-        assert importing.is_alive()
-        assert not done
-        assert dataset.batches() == []
+    link = backup_module._snapshot
+
+    def slow_link(path, to):
+        if not importing.is_alive() and not done:
+            importing.start()
+            importing.join(1.0)
+            seen_while_linking.append(bool(done))
+        return link(path, to)
+
+    monkeypatch.setattr(backup_module, "_snapshot", slow_link)
+    backup_module.backup(home, tmp_path / "b.tar.gz")
     importing.join(60)
+
+    assert seen_while_linking == [False]  # the import waited for the backup's lock
     assert done[0].rows_stored == 1
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        names = tar.getnames()
+    assert sum(name.endswith(".parquet") for name in names) == 1  # January only, whole
+    assert not list(home.glob(".backup-*"))

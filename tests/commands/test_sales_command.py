@@ -4,6 +4,8 @@ real Django wiring (reference from the database, the batch mirrored, audited).""
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -30,8 +32,10 @@ SALES = (
 )
 
 
-def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_onevoice(*args, home=home)
+def _run(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run_onevoice(*args, home=home, env=env)
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ def test_import_prints_the_report_mirrors_and_audits_the_batch(home, tmp_path):
     sales_file = tmp_path / "jan.csv"
     sales_file.write_text(SALES)
 
-    out = _run(home, "import", "sales", str(sales_file), "--json")
+    out = _run(home, "import", "sales", str(sales_file), "--json", env={"USER": "ceo"})
 
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)  # only the report on stdout
@@ -74,7 +78,8 @@ def test_import_prints_the_report_mirrors_and_audits_the_batch(home, tmp_path):
         home, "SELECT actor_id, after FROM accounts_auditevent WHERE action = 'sales.import'"
     )
     assert actor is None
-    assert json.loads(str(after))["via"].startswith("command line (")
+    # The system account, from the user database: the environment cannot name another.
+    assert json.loads(str(after))["via"] == f"command line ({pwd.getpwuid(os.getuid()).pw_name})"
 
     again = _run(home, "import", "sales", str(sales_file), "--json")
     assert again.returncode == 0, again.stderr

@@ -1,5 +1,7 @@
+import datetime as dt
 import re
 
+import pytest
 from django.urls import reverse
 
 from onevoice.accounts.choices import Role
@@ -102,8 +104,32 @@ def test_upload_of_an_unknown_type_is_refused(client, sales_reference_data, org)
 # --- a process killed between the dataset and the database --------------------------------
 
 
+@pytest.fixture
+def settled(monkeypatch):
+    """Batches count as settled at once (as if the import died minutes ago)."""
+    monkeypatch.setattr(sales, "RECONCILE_AFTER", dt.timedelta(0))
+
+
+def test_an_import_still_writing_its_row_is_left_to_it(sales_reference_data):
+    sales.sales_dataset().import_file(
+        _write(sales_reference_data), reference=sales.sales_reference()
+    )
+    assert sales.sales_reconcile() == []
+    assert not SalesBatch.objects.exists()
+
+
+def test_an_import_whose_row_could_not_be_written_stays_undone(sales_reference_data, settled):
+    # Its batch was rolled back and the import reported as failed; no row to bring back.
+    report = sales.sales_dataset().import_file(
+        _write(sales_reference_data), reference=sales.sales_reference()
+    )
+    sales.sales_dataset().rollback(report.batch_id)
+    assert sales.sales_reconcile() == []
+    assert not SalesBatch.objects.exists()
+
+
 def test_an_import_killed_after_the_dataset_commit_is_mirrored_on_the_next_visit(
-    client, sales_reference_data, org
+    client, sales_reference_data, org, settled
 ):
     # What a kill between the two steps leaves: the batch in the dataset, no row.
     path = _write(sales_reference_data)
@@ -156,7 +182,7 @@ def test_reconcile_marks_a_batch_the_manifest_rolled_back(sales_reference_data):
 
 
 def test_an_import_whose_batch_a_reconcile_mirrored_first_keeps_its_importer(
-    sales_reference_data, org
+    sales_reference_data, org, settled
 ):
     # Another process's reconcile ran between this import's dataset commit and its row.
     report = sales.sales_dataset().import_file(

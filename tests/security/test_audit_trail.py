@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -415,7 +416,9 @@ def _sales_recovered(org, settings, tmp_path):
 
     path = _sales_setup(org, settings, tmp_path)
     sales.sales_dataset().import_file(path, reference=sales.sales_reference())
-    sales.sales_reconcile()
+    # Settled at once, as if the import had died minutes ago.
+    with mock.patch.object(sales, "RECONCILE_AFTER", dt.timedelta(0)):
+        sales.sales_reconcile()
     return None, SalesBatch.objects.get()
 
 

@@ -97,26 +97,36 @@ def sales_batch_record(
     return batch
 
 
+# An import writes its batch row right after the dataset's commit (milliseconds): an
+# active batch without a row for longer than this was left by an import that died.
+RECONCILE_AFTER = dt.timedelta(minutes=2)
+
+
 def sales_reconcile() -> list[SalesBatch]:
     """Make the batch rows say what the dataset's manifest says; returns the rows changed.
 
-    A batch the manifest holds without a row (an import killed after the dataset's
-    commit) gets one, with no importer; a row still active whose batch the manifest has
-    rolled back (a rollback killed after removing the files) is marked rolled back. Each
-    repair has an audit row. Rows the manifest does not know are left as they are.
+    An active batch the manifest has held for :data:`RECONCILE_AFTER` without a row (an
+    import killed after the dataset's commit) gets one, with no importer; a row still
+    active whose batch the manifest has rolled back (a rollback killed after removing the
+    files) is marked rolled back. Each repair has an audit row. A rolled-back batch with
+    no row is an import whose row could not be written (it was undone and reported as
+    failed): it stays out. Rows the manifest does not know are left as they are.
     """
     changed: list[SalesBatch] = []
     known = dict(SalesBatch.objects.values_list("batch_id", "rolled_back_at"))
+    settled = timezone.now() - RECONCILE_AFTER
     for info in sales_dataset().batches():
         rolled_back_at = _when(info.rolled_back_at) if info.status != "active" else None
         if info.batch_id not in known:
+            imported_at = _when(info.imported_at)
+            if rolled_back_at is not None or (imported_at is not None and imported_at > settled):
+                continue  # a failed import, or one still writing its row
             try:
                 with transaction.atomic():
                     batch = SalesBatch.objects.create(
                         batch_id=info.batch_id,
                         **_batch_fields(info),
-                        imported_at=_when(info.imported_at) or timezone.now(),
-                        rolled_back_at=rolled_back_at,
+                        imported_at=imported_at or timezone.now(),
                         imported_by=None,
                     )
                     audit_record(
