@@ -46,10 +46,20 @@ def _storable(value: object) -> bool:
     return not (isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value))
 
 
+REQUIRED = {"clinic_id", "date", "sku", "units"}
+
+
+def importable(header: list[str]) -> bool:
+    """Every required column, and a currency wherever there is revenue (or the file is
+    refused whole, rightly)."""
+    names = set(header)
+    return names >= REQUIRED and ("net_revenue" not in names or "currency" in names)
+
+
 @st.composite
-def messy_workbooks(draw: st.DrawFn) -> tuple[bytes, int]:
+def messy_workbooks(draw: st.DrawFn) -> tuple[bytes, int, bool]:
     """An .xlsx whose first sheet holds a header and rows of any cell type; the number
-    of data rows with a value in them."""
+    of data rows with a value in them; whether the header has every required column."""
     import io
 
     from openpyxl import Workbook
@@ -76,7 +86,7 @@ def messy_workbooks(draw: st.DrawFn) -> tuple[bytes, int]:
         book.create_sheet("Notes").append(["not", "sales"])
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue(), rows
+    return buffer.getvalue(), rows, importable(header)
 
 
 parquet_column = st.sampled_from(
@@ -85,7 +95,8 @@ parquet_column = st.sampled_from(
 
 
 @st.composite
-def messy_parquet(draw: st.DrawFn) -> tuple[bytes, int]:
+def messy_parquet(draw: st.DrawFn) -> tuple[bytes, int, bool]:
+    """A Parquet file of any column types; its rows; whether every required column is in it."""
     import io
 
     import pyarrow as pa
@@ -137,4 +148,4 @@ def messy_parquet(draw: st.DrawFn) -> tuple[bytes, int]:
             columns[name] = pa.nulls(n)
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns), buffer)
-    return buffer.getvalue(), n
+    return buffer.getvalue(), n, importable(names)

@@ -141,9 +141,12 @@ def test_arbitrary_bytes_never_crash_the_importer(data):
 # --- Excel and Parquet: real files of every cell type, and broken ones ----------------
 
 
-def _import_conserving(data: bytes, suffix: str, expected_rows: int | None) -> None:
+def _import_conserving(
+    data: bytes, suffix: str, expected_rows: int | None, *, must_import: bool = False
+) -> None:
     """Import ``data`` as a ``suffix`` file: refused with nothing stored, or stored with
-    every row either stored or quarantined (and ``expected_rows`` of them when known)."""
+    every row either stored or quarantined (and ``expected_rows`` of them when known).
+    ``must_import``: an intact file with every required column is never refused."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         path = root / f"messy{suffix}"
@@ -155,6 +158,7 @@ def _import_conserving(data: bytes, suffix: str, expected_rows: int | None) -> N
         except ImportRefused as exc:
             message = str(exc)
             assert message
+            assert not must_import, message
             after = snapshot(dataset.root) if dataset.root.exists() else {}
             assert after == before
             return
@@ -170,15 +174,15 @@ def _import_conserving(data: bytes, suffix: str, expected_rows: int | None) -> N
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messy_workbooks())
 def test_messy_workbooks_are_imported_or_refused_and_rows_are_conserved(workbook):
-    data, rows = workbook
-    _import_conserving(data, ".xlsx", rows)
+    data, rows, complete = workbook
+    _import_conserving(data, ".xlsx", rows, must_import=complete)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messy_parquet())
 def test_messy_parquet_files_are_imported_or_refused_and_rows_are_conserved(parquet):
-    data, rows = parquet
-    _import_conserving(data, ".parquet", rows)
+    data, rows, complete = parquet
+    _import_conserving(data, ".parquet", rows, must_import=complete)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,12 +21,15 @@ import datetime as dt
 import hashlib
 import io
 import threading
+import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pyarrow as pa
@@ -572,6 +575,20 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# What reading a damaged .xlsx (a zip of XML parts) raises once it has opened: the zip,
+# its compression, the XML, a missing part, a value that does not parse. Anything else
+# is a bug of ours and is not dressed up as a damaged file.
+DAMAGED_WORKBOOK: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,
+    zipfile.BadZipFile,
+    zlib.error,
+    ElementTree.ParseError,
+)
+
+
 class XlsxReader(SalesFileReader):
     """Excel reader (openpyxl, read-only streaming mode); rows numbered as Excel shows them."""
 
@@ -589,13 +606,16 @@ class XlsxReader(SalesFileReader):
             raise self.refuse(f"no sheet {sheet!r}; sheets are {', '.join(self._book.sheetnames)}")
         self._sheet = self._book[sheet] if sheet is not None else self._book.worksheets[0]
         self._header_row = 0
-        for row_no, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
-            cells = [cell_text(v).strip() for v in values]
-            if any(cells):
-                while cells and not cells[-1]:
-                    cells.pop()
-                self.header, self._header_row = cells, row_no
-                break
+        try:
+            for row_no, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
+                cells = [cell_text(v).strip() for v in values]
+                if any(cells):
+                    while cells and not cells[-1]:
+                        cells.pop()
+                    self.header, self._header_row = cells, row_no
+                    break
+        except DAMAGED_WORKBOOK as exc:
+            raise self.refuse(exc) from exc
         if not self.header:
             raise ImportRefused(EMPTY_FILE.format(file=path.name))
 
@@ -619,9 +639,7 @@ class XlsxReader(SalesFileReader):
                     buffers, rows = [[] for _ in names], []
             if rows:
                 yield ExactCsvReader._chunk(names, buffers, rows, [], 0)
-        except ImportRefused:
-            raise
-        except Exception as exc:  # a damaged sheet shows only when read, in many types
+        except DAMAGED_WORKBOOK as exc:  # a damaged sheet shows only when it is read
             raise self.refuse(exc) from exc
         finally:
             self._book.close()
