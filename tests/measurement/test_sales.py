@@ -287,3 +287,25 @@ def test_reading_settings_that_do_not_fit_the_file_are_a_clear_message(
     assert "jan.csv: cannot be read with these settings" in response.content.decode()
     # Read as detected again, the columns are back.
     assert "<code>clinic_id</code>" in client.get(preview).content.decode()
+
+
+def test_an_invalid_reading_setting_is_shown_and_nothing_is_imported(
+    client, sales_reference_data, org
+):
+    client.force_login(org.users[Role.ANALYST])
+    preview = _upload(client, "jan.csv", CSV.encode())
+    response = client.post(preview, {"action": "import", "delimiter": "x"})
+    assert response.status_code == 200
+    assert "Delimiter: Select a valid choice" in response.content.decode()
+    assert not SalesBatch.objects.exists()
+
+
+def test_an_unreadable_file_is_named_not_located_and_an_empty_reason_still_says_what():
+    from pathlib import Path
+
+    from onevoice.measurement.views import _unreadable
+
+    path = Path("/srv/onevoice/uploads/3f9a/jan.csv")
+    said = _unreadable(path, ValueError(f"Could not read {path}: bad byte\nat offset 12"))
+    assert said == "jan.csv: cannot be read with these settings: Could not read jan.csv: bad byte"
+    assert _unreadable(path, ValueError("")).endswith("with these settings: ValueError")

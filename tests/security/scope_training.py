@@ -192,10 +192,15 @@ def _results(**extra: Any) -> tuple[Outside, ...]:
     return (_denied(OTHER_REP, REP, MGR, FV, **extra),)
 
 
-def _seminar(*roles: str, data: Any = None) -> tuple[Outside, ...]:
+def _seminar(*roles: str, insiders: dict[str, str], data: Any = None) -> tuple[Outside, ...]:
     kwargs = lambda org: {"pk": _south_seminar(org).pk}  # noqa: E731
     denied = dict.fromkeys(roles, FORBIDDEN)
-    return (Outside(why=SOUTH_SEMINAR, denied=denied, kwargs=kwargs, data=data),)
+    return (Outside(why=SOUTH_SEMINAR, denied=denied, kwargs=kwargs, data=data, insiders=insiders),)
+
+
+# The South rep is seated at the South seminar; the South manager manages its cohort.
+SEATED = {"other_rep": REP}
+COHORT_MANAGER = {"other_manager": MGR}
 
 
 def _south_attendance(org: Any) -> dict[str, Any]:
@@ -253,10 +258,14 @@ TRAINING: dict[str, tuple[Outside, ...]] = {
     "training:roleplay_score": (
         _denied(OTHER_REP, REP, MGR, FV, kwargs=lambda org: {"pk": _south_roleplay(org).pk}),
     ),
-    "training:seminar": _seminar(REP, FV),
-    "training:seminar_attendance": _seminar(MGR, FV, data=_south_attendance),
-    "training:seminar_prep": _seminar(MGR, FV),
-    "training:roleplay_create": _seminar(MGR, FV, data=_south_roleplay_post),
+    "training:seminar": _seminar(REP, FV, insiders=SEATED),
+    "training:seminar_attendance": _seminar(
+        MGR, FV, insiders=COHORT_MANAGER, data=_south_attendance
+    ),
+    "training:seminar_prep": _seminar(MGR, FV, insiders=COHORT_MANAGER),
+    "training:roleplay_create": _seminar(
+        MGR, FV, insiders=COHORT_MANAGER, data=_south_roleplay_post
+    ),
     # Enrolling another manager's team.
     "training:program_enrol": (
         Outside(

@@ -127,7 +127,7 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
     except SalesImportError as exc:
         error = str(exc)
     except (ValueError, duckdb.Error) as exc:  # e.g. a file that is not in that encoding
-        error = f"{path.name}: cannot be read with these settings: {str(exc).splitlines()[0]}"
+        error = _unreadable(path, exc)
     importing = posted and request.POST.get("action") != "preview"
     form = ColumnMappingForm(
         request.POST if importing else None, request.FILES if importing else None, header=header
@@ -141,7 +141,7 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
         except duckdb.Error as exc:
             # Settings typed on this page (e.g. a date format) reach DuckDB's parser; its
             # refusal is the analyst's to fix, not a server error.
-            error = f"{path.name}: cannot be read with these settings: {str(exc).splitlines()[0]}"
+            error = _unreadable(path, exc)
         else:
             sales.upload_discard(token)
             if report.duplicate_of:
@@ -164,6 +164,15 @@ def sales_preview(request: HttpRequest, token: str) -> HttpResponse:
             "error": error,
             "token": token,
         },
+    )
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """Why the file cannot be read with the page's settings: the first line of the
+    reader's message, naming the upload by its name, not by where it is kept."""
+    first = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+    return f"{path.name}: cannot be read with these settings: " + first.replace(
+        str(path), path.name
     )
 
 
