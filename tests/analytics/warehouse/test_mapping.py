@@ -90,6 +90,13 @@ def test_a_bad_clinic_id_table_row_is_named(tmp_path):
         load_mapping(path)
 
 
+def test_a_long_bad_row_is_shown_cut_short():
+    from onevoice.analytics.warehouse.mapping import parse_clinic_id_table
+
+    with pytest.raises(ValueError, match=r"got '" + "x" * 77 + r"\.\.\.'$"):
+        parse_clinic_id_table(["distributor_id,clinic_id\n", "x" * 10_000 + "\n"], "ids.csv")
+
+
 def test_canonical_headers_need_no_mapping_in_any_order_or_case():
     header = ["Units", "SKU", "Date", "Clinic_Id", "Currency", "Net_Revenue", "Notes"]
 

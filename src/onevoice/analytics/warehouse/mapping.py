@@ -144,7 +144,9 @@ def parse_clinic_id_table(lines: Iterable[str], file: str) -> dict[str, str]:
         if not row or not any(cell.strip() for cell in row):
             continue
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
-            raise ValueError(BAD_TABLE_ROW.format(file=file, row=row_no, value=",".join(row)))
+            text = ",".join(row)
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise ValueError(BAD_TABLE_ROW.format(file=file, row=row_no, value=shown))
         table[row[0].strip()] = row[1].strip()
     return table
 
