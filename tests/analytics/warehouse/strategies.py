@@ -6,6 +6,7 @@ Shared by the importer's property tests and the upload pages' fuzzing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from hypothesis import strategies as st
 
@@ -37,6 +38,15 @@ cell = st.one_of(
     st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1)),
     st.just("=1/0"),
 )
+
+
+def _has_value(value: object) -> bool:
+    """What Excel gives back as a value: NaN is stored as an empty cell, a formula (never
+    calculated here) has none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    text = str(value)
+    return bool(text.strip()) and not text.startswith("=")
 
 
 def _storable(value: object) -> bool:
@@ -78,10 +88,7 @@ def messy_workbooks(draw: st.DrawFn) -> tuple[bytes, int, bool]:
         sheet.append(values)
         # A record has a value under the header (a formula, never calculated here, has
         # none; cells right of the header are not read).
-        rows += any(
-            v is not None and str(v).strip() and not str(v).startswith("=")
-            for v in values[: len(header)]
-        )
+        rows += any(_has_value(v) for v in values[: len(header)])
     if draw(st.booleans()):
         book.create_sheet("Notes").append(["not", "sales"])
     buffer = io.BytesIO()
