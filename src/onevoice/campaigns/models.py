@@ -32,10 +32,16 @@ if TYPE_CHECKING:
 
 
 class Product(models.Model):
-    """A SKU of the product being launched, with what one pack treats."""
+    """A SKU of the company's portfolio (its product line in ``family``), with what one pack
+    treats."""
 
     sku = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
+    family = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The product line (brand) the SKU belongs to, e.g. Cardivance.",
+    )
     strength_mg = models.FloatField()
     tablets_per_pack = models.PositiveIntegerField()
     list_price = models.DecimalField(max_digits=10, decimal_places=2)

@@ -139,7 +139,8 @@ class Vet(models.Model):
 
 
 class CustomerTraining(models.Model):
-    """A training a rep (with or without a technical field vet) gave to a clinic's vets.
+    """A training a rep (with or without a technical field vet) gave to a clinic's vets
+    for one campaign.
 
     ``clinic`` hosts it; at a webinar or a continuing-education event vets of other
     clinics may attend too, and each attendee's clinic counts as trained from that date.
@@ -147,6 +148,15 @@ class CustomerTraining(models.Model):
 
     code = models.CharField(max_length=40, unique=True)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="trainings")
+    # Required for every training logged or imported; null only for rows that predate
+    # campaign scope and that migration 0011 could not place in any campaign's window.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="customer_trainings",
+        help_text="The campaign this training was given for; its uplift counts it.",
+    )
     date = models.DateField(db_index=True)
     format = models.CharField(max_length=20, choices=TrainingFormat.choices)
     rep = models.ForeignKey(
@@ -183,6 +193,7 @@ class CustomerTraining(models.Model):
 
     class Meta:
         ordering = ["-date", "code"]
+        indexes = [models.Index(fields=["campaign", "date"], name="field_training_campaign")]
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} at {self.clinic.name} on {self.date}"

@@ -58,16 +58,37 @@ CLINIC_SORTS: dict[str, str] = {
 RECENT_DAYS = 90
 
 
-def clinic_treatment_dates() -> dict[str, dt.date]:
-    """The date each clinic's first vet was trained, by clinic code.
+def clinic_treatment_dates(*, campaign_id: int | None = None) -> dict[str, dt.date]:
+    """The date each clinic was first trained, by clinic code; never-trained clinics are absent.
 
-    This is the clinic's treatment date for measurement; clinics never trained are absent.
-    A clinic is trained from the first customer training it hosted or one of its vets
-    attended (a vet may attend a webinar or an event hosted elsewhere): the clinic's
-    ``first_trained``, which ``field.trained`` keeps.
+    With ``campaign_id``, only that campaign's customer trainings count: this is the
+    clinic's treatment date in the campaign's uplift. A clinic is trained from the first
+    such training it hosted or one of its vets attended (a vet may attend a webinar or an
+    event hosted elsewhere). Without it, every training counts: the clinic's
+    ``first_trained``, which ``field.trained`` keeps for pages.
     """
-    trained = Clinic.objects.filter(first_trained__isnull=False)
-    return {code: date for code, date in trained.values_list("code", "first_trained") if date}
+    if campaign_id is None:
+        trained = Clinic.objects.filter(first_trained__isnull=False)
+        return {code: day for code, day in trained.values_list("code", "first_trained") if day}
+    hosted = (
+        CustomerTraining.objects.filter(campaign_id=campaign_id)
+        .values("clinic__code")
+        .annotate(first=Min("date"))
+        .values_list("clinic__code", "first")
+        .order_by()
+    )
+    attended = (
+        TrainingAttendance.objects.filter(training__campaign_id=campaign_id)
+        .values("vet__clinic__code")
+        .annotate(first=Min("training__date"))
+        .values_list("vet__clinic__code", "first")
+        .order_by()
+    )
+    out: dict[str, dt.date] = {}
+    for code, day in (*hosted, *attended):
+        if code not in out or day < out[code]:
+            out[code] = day
+    return out
 
 
 def _trained_q() -> Q:

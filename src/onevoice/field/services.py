@@ -82,6 +82,7 @@ class TrainingRow:
     rep_username: str
     field_vet_username: str | None
     attendees: Sequence[tuple[str, float | None, float | None]]  # vet code, pre, post
+    campaign_slug: str
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
     for code, pk, clinic_id in Vet.objects.values_list("code", "id", "clinic_id"):
         vet_ids[code], vet_clinics[code] = pk, clinic_id
     user_ids = dict(User.objects.values_list("username", "id"))
+    campaign_ids = dict(Campaign.objects.values_list("slug", "id"))
     existing = set(CustomerTraining.objects.values_list("code", flat=True))
     rows = [r for r in rows if r.code not in existing]
     trainings = CustomerTraining.objects.bulk_create(
@@ -174,6 +176,7 @@ def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
             CustomerTraining(
                 code=r.code,
                 clinic_id=clinic_ids[r.clinic_code],
+                campaign_id=campaign_ids[r.campaign_slug],
                 date=r.date,
                 format=r.format,
                 rep_id=user_ids[r.rep_username],

@@ -175,6 +175,9 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
             for v in launch.vets.itertuples(index=False)
         )
     )
+    step("campaign")
+    counts["campaigns"] = _campaign_load(launch, usernames)
+    campaign_slug = Campaign.objects.order_by("start_date").values_list("slug", flat=True).last()
     step("customer trainings")
     attendance: dict[str, list[tuple[str, float | None, float | None]]] = {}
     for a in launch.training_attendance.itertuples(index=False):
@@ -193,12 +196,11 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
                 if isinstance(t.field_vet_id, str)
                 else None,
                 attendees=attendance.get(t.training_id, ()),
+                campaign_slug=str(campaign_slug),
             )
             for t in launch.customer_trainings.itertuples(index=False)
         )
     )
-    step("campaign")
-    counts["campaigns"] = _campaign_load(launch, usernames)
     counts["training_programs"] = demo_program_load(launch=launch, usernames=usernames)
     step("field history")
     activities, ladder = _field_history(launch, usernames)
