@@ -78,7 +78,7 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
     field_services.activity_log(
         by=rep, clinic=c, kind="call", occurred_at=aware(dt.date(2025, 8, 2))
     )
-    Product.objects.create(
+    product = Product.objects.create(
         sku="SKU-1",
         name="Pimobendan 2.5 mg x 100",
         strength_mg=2.5,
@@ -86,6 +86,7 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
         list_price=30,
         treatment_months_per_pack=1.64,
     )
+    campaign.skus.add(product)
     path = tmp_path / "sales.csv"
     path.write_text(SALES_CSV)
     report = sales_import(path=path, user=None)

@@ -38,18 +38,47 @@ def test_analysis_recovers_the_simulated_effect_and_shows_the_naive_gap(launch_l
     assert view.selection_share > 0.5
     assert view.relative["estimate"] < 0.5
     assert analysis.inputs["trained_clinics"] == launch_loaded.treatment.first_trained.notna().sum()
+    # What was counted is said: the campaign's own SKUs, trained and control clinics.
+    assert result["campaign"]["skus"] == sorted(launch_loaded.products["sku"])
+    assert result["negative_control"] is False
+    sample = result["sample"]
+    left_out = sum(d["clinics"] for d in sample["dropped"])
+    assert sample["trained_clinics"] + sample["control_clinics"] + left_out == 400
+    assert sample["control_clinics"] == launch_loaded.treatment.first_trained.isna().sum()
     assert len(result["dynamic"]) > 10
     assert "band_low" in result["dynamic"][0]
 
 
 def test_analyst_runs_it_from_the_page_and_others_read_it(client, launch_loaded):
     from onevoice.accounts.models import User
+    from onevoice.campaigns.models import Campaign
 
     analyst = User.objects.get(username="analyst")
     client.force_login(analyst)
     response = client.post(
         reverse("measurement:uplift"),
         {
+            "campaign": "",
+            "outcome": "units",
+            "freq": "month",
+            "control": "notyet",
+            "method": "dr",
+            "adjust": "on",
+            "cluster": "",
+            "bootstrap": "99",
+            "anticipation": "0",
+        },
+    )
+    # No campaign chosen: the form comes back with the error beside the field.
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not UpliftAnalysis.objects.exists()
+    slug = Campaign.objects.get().slug
+    response = client.post(
+        reverse("measurement:uplift"),
+        {
+            "campaign": slug,
+            "measure_on": "",
             "outcome": "units",
             "freq": "month",
             "control": "notyet",
@@ -66,6 +95,10 @@ def test_analyst_runs_it_from_the_page_and_others_read_it(client, launch_loaded)
     assert analysis.status == "done", analysis.error
     assert 'data-testid="naive-ratio"' in html
     assert 'data-testid="relative-uplift"' in html
+    sample = analysis.result["sample"]
+    assert f'data-testid="trained-count">{sample["trained_clinics"]}<' in html
+    assert f'data-testid="control-count">{sample["control_clinics"]}<' in html
+    assert ", ".join(analysis.result["campaign"]["skus"]) in html
     assert "spec-event" in html
     csv_body = client.get(reverse("measurement:uplift_csv", args=[analysis.pk, "dynamic"])).content
     assert csv_body.decode().splitlines()[0].startswith("event,att,se")
@@ -141,3 +174,55 @@ def test_the_verdict_reads_the_event_study_pretest_and_shows_r_dids_beside_it():
     # Analyses stored before the event-study test existed keep R did's verdict.
     old = uplift_view(_stored({"stat": 5.0, "df": 6, "p_value": 0.54}, None))
     assert (old.pretrend_ok, old.pretrend_kind, old.pretrend_cells) == (True, "cells", None)
+
+
+def test_page_and_cli_give_the_same_answer_with_the_same_default_options(client, launch_loaded):
+    """The recommended analysis is one definition: the form's initial values, the CLI
+    without options and ``DEFAULT_OPTIONS`` run the same estimate on the same data."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from onevoice.accounts.models import User
+    from onevoice.campaigns.models import Campaign
+    from onevoice.cli import app
+    from onevoice.measurement.forms import UpliftForm
+    from onevoice.measurement.uplift import DEFAULT_OPTIONS
+
+    campaign = Campaign.objects.get()
+    form = UpliftForm(campaigns=[(campaign.slug, campaign.name)])
+    posted = {
+        name: ("on" if field.initial else "") if name == "adjust" else form[name].initial
+        for name, field in form.fields.items()
+    }
+    posted = {k: "" if v is None else v for k, v in posted.items()}
+    client.force_login(User.objects.get(username="analyst"))
+    assert client.post(reverse("measurement:uplift"), posted).status_code == 302
+    page = UpliftAnalysis.objects.get()
+    result = CliRunner().invoke(app, ["uplift", "--campaign", campaign.slug, "--json"])
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.stdout)
+    assert page.options == cli["options"] == DEFAULT_OPTIONS.to_json()
+    assert cli["simple"] == page.result["simple"]
+    assert cli["uplift"]["relative_uplift"] == page.result["uplift"]["relative_uplift"]
+    assert cli["campaign"] == {
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "skus": sorted(launch_loaded.products["sku"]),
+    }
+    assert cli["sample"] == page.result["sample"]
+    # The page says which options ran, in words, and that they are the defaults.
+    html = client.get(reverse("measurement:uplift_detail", args=[page.pk])).content.decode()
+    assert DEFAULT_OPTIONS.describe() in html
+    assert "(the recommended defaults)" in html
+
+
+def test_a_campaign_without_products_is_refused_with_the_reason(launch_loaded):
+    from onevoice.campaigns.models import Campaign
+    from onevoice.measurement.uplift import ERROR_NO_SKUS
+
+    campaign = Campaign.objects.get()
+    campaign.skus.clear()
+    analysis = uplift_analysis_run(campaign=campaign, user=None, options=UpliftOptions(bootstrap=0))
+    assert analysis.status == "failed"
+    assert analysis.error == ERROR_NO_SKUS.format(campaign=campaign.name)

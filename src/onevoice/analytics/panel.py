@@ -8,7 +8,7 @@ clinic and period, small enough for numpy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -59,6 +59,7 @@ def sales_panel(
     freq: Frequency = "month",
     outcome: Outcome = "units",
     product: str | None = None,
+    skus: Sequence[str] | None = None,
 ) -> SalesPanel:
     """Build the zero-filled clinic × period panel for one product and outcome.
 
@@ -77,8 +78,11 @@ def sales_panel(
         The dates the panel covers.
     pre_end
         Campaign start: covariate ``pre_level`` is the clinic's mean outcome before it.
-    freq, outcome, product
-        Period length, what is measured, which product (all SKUs when None).
+    freq, outcome
+        Period length and what is measured.
+    product, skus
+        Which sales count: every SKU of ``product``, or the given SKUs (a campaign's
+        own); all SKUs when neither.
     """
     if outcome not in get_args(Outcome):
         raise ValueError(BAD_OUTCOME.format(allowed=", ".join(get_args(Outcome)), value=outcome))
@@ -89,7 +93,14 @@ def sales_panel(
         )
     ids = clinics["clinic_id"].astype(str).tolist()
     expr = sales_by_clinic(
-        sales, products=products, freq=freq, start=start, end=end, product=product, clinic_ids=ids
+        sales,
+        products=products,
+        freq=freq,
+        start=start,
+        end=end,
+        product=product,
+        skus=skus,
+        clinic_ids=ids,
     )
     frame = expr.to_pandas()
     measure = "units" if outcome == "any_purchase" else outcome

@@ -98,11 +98,21 @@ def uplift(
         ),
     ] = None,
     control: Annotated[
-        str, typer.Option("--control", help="Control group: never | notyet.")
-    ] = "never",
+        str | None,
+        typer.Option(
+            "--control",
+            help="Control group: never | notyet (default: never for a panel file; the "
+            "recommended analysis's for --campaign).",
+        ),
+    ] = None,
     covariates: Annotated[
-        str, typer.Option("--covariates", help="Comma-separated covariate columns.")
-    ] = "",
+        str | None,
+        typer.Option(
+            "--covariates",
+            help="Comma-separated covariate columns ('' for none; --campaign default: "
+            "n_vets, patient_volume, pre_level, segment, region).",
+        ),
+    ] = None,
     method: Annotated[
         str, typer.Option("--method", help="With covariates: dr | ipw | reg.")
     ] = "dr",
@@ -116,8 +126,14 @@ def uplift(
         str | None, typer.Option("--cluster", help="Cluster column, constant within unit.")
     ] = None,
     bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Multiplier-bootstrap draws (0 = analytic).", min=0)
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--bootstrap",
+            help="Multiplier-bootstrap draws (0 = analytic; default 0 for a panel file, "
+            "999 for --campaign).",
+            min=0,
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.", min=0)] = None,
     balance_e: Annotated[
         int | None,
@@ -126,6 +142,23 @@ def uplift(
     unit_price: Annotated[
         float | None,
         typer.Option("--unit-price", help="Price per outcome unit, for incremental revenue."),
+    ] = None,
+    skus: Annotated[
+        str | None,
+        typer.Option(
+            "--skus",
+            help="With --campaign: run the campaign's design on these SKUs instead of its "
+            "own (comma-separated), a negative control.",
+        ),
+    ] = None,
+    min_cohort_size: Annotated[
+        int | None,
+        typer.Option(
+            "--min-cohort-size",
+            help="With --campaign: leave out cohorts of fewer clinics (default: the number "
+            "of covariates + 5, so the propensity model can be fitted).",
+            min=1,
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")
@@ -139,22 +172,30 @@ def uplift(
     from onevoice.analytics.did import ATTgt, DIDError
     from onevoice.analytics.did.document import analysis_document
 
-    covs = tuple(c.strip() for c in covariates.split(",") if c.strip())
+    covs = tuple(c.strip() for c in (covariates or "").split(",") if c.strip())
     if campaign is not None:
         _campaign_uplift(
             campaign,
-            outcome=outcome or "units",
-            control=control,
-            method=method,
-            base_period=base_period,
-            anticipation=anticipation,
-            covariates=covs,
-            cluster=cluster,
-            bootstrap=bootstrap,
-            seed=seed,
+            choices={
+                "outcome": outcome,
+                "control": control,
+                "method": method,
+                "base_period": base_period,
+                "anticipation": anticipation,
+                "covariates": None if covariates is None else covs,
+                "cluster": cluster,
+                "bootstrap": bootstrap,
+                "seed": seed,
+                "skus": None
+                if skus is None
+                else tuple(s.strip() for s in skus.split(",") if s.strip()),
+                "min_cohort_size": min_cohort_size,
+            },
             as_json=as_json,
         )
         return
+    control = control or "never"
+    bootstrap = bootstrap or 0
     if panel is None or not (unit and time and cohort and outcome):
         typer.echo(
             "error: give a PANEL file with --unit, --time, --cohort and --outcome, "
@@ -213,21 +254,12 @@ def uplift(
         typer.echo(f"warning: {w}", err=True)
 
 
-def _campaign_uplift(
-    campaign: str,
-    *,
-    outcome: str,
-    control: str,
-    method: str,
-    base_period: str,
-    anticipation: int,
-    covariates: tuple[str, ...],
-    cluster: str | None,
-    bootstrap: int,
-    seed: int | None,
-    as_json: bool,
-) -> None:
-    """``--campaign``: the measurement app's analysis, stored, printed like a panel's."""
+def _campaign_uplift(campaign: str, *, choices: dict[str, Any], as_json: bool) -> None:
+    """``--campaign``: the measurement app's analysis, stored, printed like a panel's.
+
+    Options not given are the recommended analysis's (``UpliftOptions``), the one the
+    page, the review and the scheduled job use: the same data gives the same numbers.
+    """
     from onevoice.commands.django_env import django_start, migrate
 
     django_start(None)
@@ -242,36 +274,39 @@ def _campaign_uplift(
     if found is None:
         typer.echo(f"error: no campaign with id or slug {campaign!r}", err=True)
         raise typer.Exit(code=1)
-    defaults = UpliftOptions()
-    options = UpliftOptions(
-        outcome=outcome,
-        control=control,
-        method=method,
-        base_period=base_period,
-        anticipation=anticipation,
-        covariates=covariates or defaults.covariates,
-        cluster=cluster,
-        bootstrap=bootstrap,
-        seed=defaults.seed if seed is None else seed,
-    )
+    given = {k: v for k, v in choices.items() if v is not None}
+    options = UpliftOptions(**given)
     analysis = uplift_analysis_run(campaign=found, user=None, options=options)
     if analysis.status != "done":
         typer.echo(f"error: {analysis.error}", err=True)
         raise typer.Exit(code=1)
     result = analysis.result or {}
     if as_json:
-        keep = {k: v for k, v in result.items() if k not in {"balance", "periods", "notes"}}
+        keep = {k: v for k, v in result.items() if k not in {"balance", "periods"}}
+        keep["analysis_id"] = analysis.pk
         typer.echo(json.dumps(keep, allow_nan=False))
         return
     simple, naive, lift = result["simple"], result["naive"], result["uplift"]
     rel = lift["relative_uplift"]
+    sample = result.get("sample") or {}
     typer.echo(
-        f"{found.name}: training effect {simple['att']:.3f} {outcome}/clinic/period "
+        f"{found.name}: sales of {', '.join(result['campaign']['skus'])}; "
+        f"{sample.get('trained_clinics')} trained clinics against "
+        f"{sample.get('control_clinics')} not trained by the campaign.\n"
+        f"Options: {options.describe()}.\n"
+        f"Training effect {simple['att']:.3f} {options.outcome}/clinic/period "
         f"(95% CI {simple['ci_low']:.3f} to {simple['ci_high']:.3f}); relative uplift "
         f"{rel['estimate']:.1%} (CI {rel['ci_low']:.1%} to {rel['ci_high']:.1%}).\n"
         f"Naive ratio trained / never trained: {naive['ratio']:.2f}x; of the gap "
         f"{naive['gap']:.3f}, {naive['selection']:.3f} is selection and "
         f"{naive['effect']:.3f} is training. Stored as analysis {analysis.pk}."
     )
+    if result.get("negative_control"):
+        typer.echo(
+            "This is a negative control: the campaign never trained on these SKUs, so an "
+            "interval away from 0 means the design is confounded."
+        )
+    for dropped in sample.get("dropped", []):
+        typer.echo(f"note: {dropped['clinics']} clinic(s) left out: {dropped['reason']}", err=True)
     for note in result.get("notes", []):
         typer.echo(f"note: {note}", err=True)

@@ -226,9 +226,10 @@ def _campaign_load(launch: SimulatedLaunch, usernames: dict[str, str]) -> int:
         field_vet=users[usernames[launch.field_vets.iloc[0].field_vet_id]],
         reps=[users[usernames[r]] for r in launch.reps.rep_id.iloc[:12]],
     )
-    demo_campaign_load(
+    campaign = demo_campaign_load(
         people=people, start=start, end=end, units_baseline=float(pre["units"].sum())
     )
+    campaign.skus.set(Product.objects.filter(sku__in=launch.products["sku"].tolist()))
     return 1
 
 

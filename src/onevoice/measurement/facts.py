@@ -123,9 +123,18 @@ def _dates(stamps: pd.Series) -> pd.Series:
 
 
 def campaign_skus(campaign: Campaign) -> list[str]:
-    """The SKUs whose sales count for the campaign: its own, else every product's."""
-    own = sorted(campaign.skus.values_list("sku", flat=True))
-    return own or sorted(p.sku for p in product_list())
+    """The SKUs whose sales count for the campaign: its own only (none when it lists
+    none; counting every product's would credit it with sales it never worked on)."""
+    return sorted(campaign.skus.values_list("sku", flat=True))
+
+
+def product_lines() -> dict[str, list[str]]:
+    """The portfolio's product lines (a product's ``family``, else its name) and their
+    SKUs: what a negative-control run may measure on."""
+    lines: dict[str, list[str]] = {}
+    for product in product_list().order_by("family", "sku"):
+        lines.setdefault(product.family or product.name, []).append(product.sku)
+    return lines
 
 
 def active_batches() -> list[str]:
@@ -135,9 +144,11 @@ def active_batches() -> list[str]:
 
 
 def latest_uplift(campaign: Campaign) -> UpliftAnalysis | None:
-    """The campaign's most recent finished uplift analysis, if any."""
+    """The campaign's most recent finished uplift analysis of its own SKUs, if any
+    (negative-control runs on other products are not its answer)."""
     return (
         UpliftAnalysis.objects.filter(campaign=campaign, status="done", result__isnull=False)
+        .exclude(result__negative_control=True)
         .order_by("-created_at", "-id")
         .first()
     )
@@ -190,10 +201,12 @@ class Facts:
             "territory__team__name",
             "potential",
             "stage",
-            # Kept on the clinic by ``field.trained``: no scan of every training here.
+            # Kept on the clinic by ``field.trained`` (any campaign's training); replaced
+            # below by the date of its first training under this campaign.
             "first_trained",
         )
         frame = pd.DataFrame(list(rows), columns=columns)
+        frame["first_trained"] = frame["code"].map(self.treatment_dates)
         targets = set(self.scope.campaign.target_segments or [])
         frame["target"] = frame["segment"].isin(targets) if targets else True
         frame["territory"] = frame["territory"].fillna("")
@@ -212,7 +225,8 @@ class Facts:
 
     @cached_property
     def treatment_dates(self) -> dict[str, dt.date]:
-        return field_selectors.clinic_treatment_dates()
+        """Each clinic's first training under the scope's campaign, by clinic code."""
+        return field_selectors.clinic_treatment_dates(campaign_id=self.scope.campaign.pk)
 
     @cached_property
     def territories(self) -> list[Territory]:
@@ -227,13 +241,14 @@ class Facts:
 
     @cached_property
     def trainings(self) -> pd.DataFrame:
-        """Customer trainings hosted by the scope's clinics within [start, end]."""
+        """The campaign's customer trainings hosted by the scope's clinics within [start,
+        end]."""
         s = self.scope
         qs = (
             field_selectors.training_list(
                 user=s.viewer, filters=field_selectors.TrainingFilters(since=s.start)
             )
-            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery)
+            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery, campaign=s.campaign)
             .prefetch_related(None)
             .order_by("date", "code")
         )
@@ -249,7 +264,7 @@ class Facts:
             field_selectors.training_list(
                 user=s.viewer, filters=field_selectors.TrainingFilters(since=s.start)
             )
-            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery)
+            .filter(date__lte=s.end, clinic_id__in=self.clinic_subquery, campaign=s.campaign)
             .filter(trainingattendance__isnull=False)
             .prefetch_related(None)
             .order_by("date", "code", "trainingattendance__vet_id")

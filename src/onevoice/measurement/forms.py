@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import cast
 
 from django import forms
 
 from onevoice.analytics.warehouse import CANONICAL_COLUMNS
 from onevoice.analytics.warehouse.mapping import parse_clinic_id_table
+from onevoice.measurement.uplift import DEFAULT_OPTIONS
 
 
 class SalesUploadForm(forms.Form):
@@ -116,8 +118,20 @@ class ColumnMappingForm(forms.Form):
 
 
 class UpliftForm(forms.Form):
-    """The analyst's options; defaults are the recommended analysis."""
+    """The analyst's options; defaults are the recommended analysis.
 
+    ``campaigns`` are those the analyst may see (the live one first); ``products`` the
+    product lines of the portfolio, for a negative-control run on a line the campaign
+    never trained on.
+    """
+
+    campaign = forms.ChoiceField(label="Campaign")
+    measure_on = forms.ChoiceField(
+        label="Sales counted",
+        required=False,
+        help_text="The campaign's own products, or another product line as a negative "
+        "control: training for this campaign should not move its sales.",
+    )
     outcome = forms.ChoiceField(
         choices=[
             ("units", "Units (packs)"),
@@ -141,7 +155,6 @@ class UpliftForm(forms.Form):
     )
     adjust = forms.BooleanField(
         required=False,
-        initial=True,
         label="Adjust for size, volume, segment, region and pre-campaign level",
     )
     cluster = forms.ChoiceField(
@@ -152,10 +165,42 @@ class UpliftForm(forms.Form):
     bootstrap = forms.IntegerField(
         min_value=0,
         max_value=9999,
-        initial=999,
         help_text="Multiplier-bootstrap draws for the uniform band (0: analytic only).",
     )
-    anticipation = forms.IntegerField(min_value=0, max_value=6, initial=0)
+    anticipation = forms.IntegerField(min_value=0, max_value=6)
+
+    def __init__(
+        self,
+        *args: object,
+        campaigns: list[tuple[str, str]] | None = None,
+        product_lines: dict[str, list[str]] | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # The recommended analysis has one definition, ``DEFAULT_OPTIONS``: the form
+        # starts from it, as the CLI, the review and the scheduled job do.
+        default = DEFAULT_OPTIONS
+        for name in ("outcome", "freq", "control", "method", "bootstrap", "anticipation"):
+            self.fields[name].initial = getattr(default, name)
+        self.fields["adjust"].initial = bool(default.covariates)
+        self.fields["cluster"].initial = default.cluster or ""
+        self.product_lines = product_lines or {}
+        campaign = cast(forms.ChoiceField, self.fields["campaign"])
+        campaign.choices = campaigns or []
+        if campaigns:
+            campaign.initial = campaigns[0][0]
+        cast(forms.ChoiceField, self.fields["measure_on"]).choices = [
+            ("", "The campaign's own products"),
+            *(
+                (line, f"{line} (negative control: {', '.join(skus)})")
+                for line, skus in self.product_lines.items()
+            ),
+        ]
+
+    def skus(self) -> tuple[str, ...]:
+        """The SKUs of the chosen line, or () for the campaign's own."""
+        line = self.cleaned_data.get("measure_on") or ""
+        return tuple(self.product_lines.get(line, ()))
 
 
 class DashboardFilterForm(forms.Form):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onevoice.measurement.models import UpliftAnalysis
+from onevoice.measurement.uplift import DEFAULT_OPTIONS, UpliftOptions
 
 UPLIFT_TABLES = ("dynamic", "att_gt", "group", "calendar", "balance")
 PRETREND_ALPHA = 0.05
@@ -31,12 +32,38 @@ class UpliftView:
     imbalanced_after_weighting: int = 0
     balance_rows: list[dict[str, Any]] | None = None
     warnings: list[str] | None = None
+    options_text: str = ""
+    default_options: bool = False
+    negative_control: bool = False
+    counted: dict[str, Any] | None = None
+
+
+def _counted(analysis: UpliftAnalysis) -> dict[str, Any]:
+    """Which SKUs, periods and clinics the estimate counted, and who was left out why.
+
+    Analyses stored before campaign scope have no ``sample``: their counts are empty."""
+    result, inputs = analysis.result or {}, analysis.inputs or {}
+    sample = result.get("sample") or {}
+    periods = result.get("periods") or inputs.get("periods") or [""]
+    return {
+        "skus": (result.get("campaign") or {}).get("skus") or inputs.get("skus") or [],
+        "first_period": periods[0][:7],
+        "last_period": periods[-1][:7],
+        "trained_clinics": sample.get("trained_clinics"),
+        "control_clinics": sample.get("control_clinics"),
+        "dropped": sample.get("dropped") or [],
+    }
 
 
 def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
     result = analysis.result
+    options = UpliftOptions.from_json(analysis.options or {})
+    described = {
+        "options_text": options.describe(),
+        "default_options": options == DEFAULT_OPTIONS,
+    }
     if analysis.status != "done" or not result:
-        return UpliftView(ready=False)
+        return UpliftView(ready=False, **described)  # type: ignore[arg-type]
     naive = result["naive"]
     uplift = result.get("uplift") or {}
     gap = naive.get("gap")
@@ -79,4 +106,7 @@ def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
         ),
         balance_rows=sorted(worst.values(), key=lambda r: -abs(r.get("smd_raw") or 0)),
         warnings=result.get("warnings") or [],
+        negative_control=bool(result.get("negative_control")),
+        counted=_counted(analysis),
+        **described,  # type: ignore[arg-type]
     )

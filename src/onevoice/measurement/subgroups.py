@@ -117,10 +117,9 @@ def _summary(document: dict[str, Any], clinics: int) -> dict[str, Any]:
 def subgroup_effects(*, analysis: UpliftAnalysis) -> list[dict[str, Any]]:
     """One row per split and side, plus the difference between the two sides."""
     campaign = analysis.campaign
-    stored = {**analysis.options, "covariates": tuple(analysis.options.get("covariates", ()))}
     # Quarters: half the trained clinics spread over monthly cohorts leaves too few per
     # cohort to estimate; quarterly cohorts are three times as large.
-    options = replace(UpliftOptions(**stored), bootstrap=0, freq="quarter")
+    options = replace(UpliftOptions.from_json(analysis.options), bootstrap=0, freq="quarter")
     facts = Facts(
         Scope(
             campaign=campaign,

@@ -25,6 +25,7 @@ from onevoice.accounts.models import User
 from onevoice.accounts.permissions import request_user, role_of, role_required
 from onevoice.accounts.selectors import teams_led_by, territories_for
 from onevoice.analytics.warehouse import ColumnMapping, SalesImportError
+from onevoice.campaigns.choices import CampaignStatus
 from onevoice.campaigns.models import Campaign
 from onevoice.campaigns.selectors import campaign_current, campaign_list_for
 from onevoice.exports import safe_row
@@ -33,7 +34,7 @@ from onevoice.field.permissions import roles_with, signed_in
 from onevoice.measurement import sales
 from onevoice.measurement.choices import KpiTrigger
 from onevoice.measurement.dashboards import CHARTS, Dashboard, dashboard_chart
-from onevoice.measurement.facts import Scope
+from onevoice.measurement.facts import Scope, product_lines
 from onevoice.measurement.forms import (
     ColumnMappingForm,
     DashboardFilterForm,
@@ -76,6 +77,7 @@ from onevoice.measurement.review_files import (
 )
 from onevoice.measurement.snapshots import Fragments, dashboard_for, dashboard_page_for
 from onevoice.measurement.uplift import (
+    DEFAULT_OPTIONS,
     UpliftOptions,
     uplift_analysis_compute,
     uplift_analysis_in_background,
@@ -214,20 +216,35 @@ UPLIFT_READERS = (Role.ANALYST, Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER)
 UPLIFT_RUNNERS = (Role.ANALYST,)
 
 
+def _uplift_campaigns(user: User) -> list[Campaign]:
+    """Campaigns the user may see that have begun (drafts have no trainings yet), the
+    live one first, then the most recent."""
+    current = campaign_current()
+    campaigns = [
+        c
+        for c in campaign_list_for(user=user).order_by("-start_date", "name")
+        if c.status not in {CampaignStatus.DRAFT, CampaignStatus.CO_CREATION}
+    ]
+    return sorted(campaigns, key=lambda c: c != current)
+
+
 @role_required(*UPLIFT_READERS)
 def uplift_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     can_run = role_of(user) in UPLIFT_RUNNERS
-    form = UpliftForm(request.POST if request.method == "POST" else None)
-    campaign = campaign_current()
+    campaigns = _uplift_campaigns(user)
+    by_slug = {c.slug: c for c in campaigns}
+    form = UpliftForm(
+        request.POST if request.method == "POST" else None,
+        campaigns=[(c.slug, f"{c.name} ({c.get_status_display().lower()})") for c in campaigns],
+        product_lines=product_lines(),
+    )
     if request.method == "POST":
         if not can_run:
             raise PermissionDenied("Only analysts run uplift analyses.")
-        if campaign is None:
-            messages.error(request, "There is no campaign to analyse yet.")
-        elif form.is_valid():
+        if form.is_valid():
             data = form.cleaned_data
-            default = UpliftOptions()
+            default = DEFAULT_OPTIONS
             options = UpliftOptions(
                 outcome=data["outcome"],
                 freq=data["freq"],
@@ -237,21 +254,28 @@ def uplift_list(request: HttpRequest) -> HttpResponse:
                 cluster=data["cluster"] or None,
                 bootstrap=data["bootstrap"],
                 anticipation=data["anticipation"],
+                skus=form.skus(),
             )
+            campaign = by_slug[data["campaign"]]
             analysis = uplift_analysis_start(campaign=campaign, user=user, options=options)
             if settings.UPLIFT_IN_BACKGROUND:
                 uplift_analysis_in_background(analysis.pk)
             else:
                 uplift_analysis_compute(analysis.pk)
+            messages.success(request, f"Uplift analysis of {campaign.name} started.")
             return redirect("measurement:uplift_detail", pk=analysis.pk)
+    visible = [c.pk for c in campaigns]
     return render(
         request,
         "measurement/uplift_list.html",
         {
-            "analyses": UpliftAnalysis.objects.select_related("campaign", "created_by")[:50],
+            "analyses": UpliftAnalysis.objects.filter(campaign_id__in=visible).select_related(
+                "campaign", "created_by"
+            )[:50],
             "form": form,
             "can_run": can_run,
-            "campaign": campaign,
+            "campaigns": campaigns,
+            "defaults": DEFAULT_OPTIONS.describe(),
         },
     )
 
