@@ -9,6 +9,7 @@ import typer
 from onevoice.commands import sales as sales_commands
 from onevoice.commands.backup import backup_command, restore_command
 from onevoice.commands.django_env import django_start, migrate
+from onevoice.commands.portfolio import portfolio
 from onevoice.commands.report import report
 from onevoice.commands.server import demo, serve
 from onevoice.commands.uplift import uplift
@@ -25,6 +26,7 @@ app.command()(serve)
 app.command()(createuser)
 app.command()(uplift)
 app.command()(report)
+app.command()(portfolio)
 app.add_typer(sales_commands.import_app, name="import")
 app.add_typer(sales_commands.export_app, name="export")
 app.command("backup")(backup_command)

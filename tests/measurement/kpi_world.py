@@ -126,16 +126,24 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
 
 
 def stored_uplift(
-    campaign: Any, estimate: float = 0.123, ci: tuple[float, float] = (0.05, 0.2)
+    campaign: Any,
+    estimate: float = 0.123,
+    ci: tuple[float, float] = (0.05, 0.2),
+    skus: tuple[str, ...] = ("SKU-1",),
+    periods: tuple[str, str] = ("2024-06-01", "2025-12-01"),
+    options: dict[str, Any] | None = None,
 ) -> UpliftAnalysis:
     """A finished analysis as the uplift engine stores it (the fields KPIs and reviews
     read; the numbers are made up, not estimated)."""
     return UpliftAnalysis.objects.create(
         campaign=campaign,
-        options={},
+        options=options or {"outcome": "units", "control": "notyet"},
         status="done",
-        inputs={"periods": ["2024-06-01", "2025-12-01"], "sales_batches": ["b"]},
+        inputs={"periods": list(periods), "sales_batches": ["b"]},
         result={
+            "campaign": {"slug": campaign.slug, "name": campaign.name, "skus": list(skus)},
+            "negative_control": False,
+            "periods": list(periods),
             "naive": {"ratio": 3.1, "gap": 2.0, "selection": 1.6, "effect": 0.4},
             "simple": {"att": 0.4, "se": 0.1, "ci_low": 0.2, "ci_high": 0.6},
             "pretrend": {"stat": 5.0, "df": 6, "p_value": 0.54},

@@ -219,64 +219,67 @@ BCG = [
 ]
 
 
-def test_random_effects_matches_metafor_on_the_bcg_trials():
-    import math
-
-    from onevoice.measurement.portfolio import random_effects
-
-    y = [math.log((a / (a + b)) / (c / (c + d))) for a, b, c, d in BCG]
-    se = [math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)) for a, b, c, d in BCG]
-    meta = random_effects(y, se)
-    # metafor::rma(yi, vi, data = dat.bcg, method = "DL"): -0.7141 (SE 0.1787),
-    # tau^2 0.3088, Q(df = 12) 152.2330, I^2 92.12%.
-    assert meta.pooled == pytest.approx(-0.7141, abs=1e-4)
-    assert meta.se == pytest.approx(0.1787, abs=1e-4)
-    assert meta.tau2 == pytest.approx(0.3088, abs=1e-4)
-    assert meta.q == pytest.approx(152.2330, abs=1e-3)
-    assert meta.df == 12
-    assert meta.i2 == pytest.approx(0.9212, abs=1e-4)
-    one = random_effects([0.1], [0.05])
-    assert one.pooled == pytest.approx(0.1)
-    assert (one.tau2, one.i2, one.p_heterogeneity) == (0.0, 0.0, None)
-
-
 def test_portfolio_pools_the_reviewed_campaigns(org, client):
+    from onevoice.analytics.meta import meta_analysis
     from onevoice.campaigns.choices import CampaignStatus
     from onevoice.campaigns.models import Campaign
-    from onevoice.measurement.portfolio import Z95, random_effects
+    from onevoice.measurement.portfolio import Z95
     from tests.campaigns.conftest import make_campaign
 
     reviewed = [
-        ("Cardio A", 0.10, (0.02, 0.18)),
-        ("Cardio B", 0.20, (0.12, 0.28)),
-        ("Derm C", 0.05, (-0.05, 0.15)),
+        ("Cardio A", 0.10, (0.02, 0.18), ("CDV-1",)),
+        ("Cardio B", 0.20, (0.12, 0.28), ("PRF-1",)),
+        ("Derm C", 0.05, (-0.05, 0.15), ("DRM-1",)),
     ]
-    for name, estimate, ci in reviewed:
+    for name, estimate, ci, skus in reviewed:
         c = make_campaign(org, name=name)
         Campaign.objects.filter(pk=c.pk).update(status=CampaignStatus.REVIEWED)
-        stored_uplift(c, estimate=estimate, ci=ci)
+        stored_uplift(c, estimate=estimate, ci=ci, skus=skus)
     live = make_campaign(org, name="Live one")
     Campaign.objects.filter(pk=live.pk).update(status=CampaignStatus.LIVE)
-    stored_uplift(live, estimate=0.5, ci=(0.3, 0.7))
-    expected = random_effects(
-        [e for _, e, _ in reviewed], [(hi - lo) / (2 * Z95) for _, _, (lo, hi) in reviewed]
+    stored_uplift(live, estimate=0.5, ci=(0.3, 0.7), skus=("NEW-1",))
+    # Refused from the pool, each with its reason: a campaign measured on the same SKU
+    # over the same months as Cardio A, one analysed before campaign scope (no SKUs
+    # recorded), and one measuring revenue instead of units.
+    twin = make_campaign(org, name="Cardio twin")
+    old = make_campaign(org, name="Old analysis")
+    revenue = make_campaign(org, name="Revenue one")
+    for c in (twin, old, revenue):
+        Campaign.objects.filter(pk=c.pk).update(status=CampaignStatus.REVIEWED)
+    stored_uplift(twin, estimate=0.3, ci=(0.2, 0.4), skus=("CDV-1",))
+    stored_uplift(old, skus=())
+    stored_uplift(revenue, skus=("REV-1",), options={"outcome": "net_revenue", "control": "notyet"})
+    expected = meta_analysis(
+        [e for _, e, _, _ in reviewed],
+        [(hi - lo) / (2 * Z95) for _, _, (lo, hi), _ in reviewed],
+        method="DL",
+        test="knha",
     )
     client.force_login(org.users[Role.SALES_MANAGER])
     html = client.get(reverse("measurement:portfolio")).content.decode()
-    assert f"{100 * expected.pooled:.1f}% ({100 * expected.ci_low:.1f}% to" in html
-    assert f"I² = {100 * expected.i2:.0f}%" in html
+    assert f"{100 * expected.estimate:.1f}% ({100 * expected.ci_low:.1f}% to" in html
+    assert f"I² = {expected.i2:.0f}%" in html
+    assert "Hartung–Knapp–Sidik–Jonkman (t, 2 df)" in html
     rows = list(
         csv.DictReader(
             io.StringIO(client.get(reverse("measurement:portfolio_csv")).content.decode())
         )
     )
     assert [r["campaign"] for r in rows][-1] == "Pooled (3 reviewed campaigns)"
-    assert {r["campaign"]: r["pooled"] for r in rows[:-1]} == {
+    pooled = {r["campaign"]: r["pooled"] for r in rows[:-1]}
+    assert {k: v for k, v in pooled.items() if v == "yes"} == {
         "Cardio A": "yes",
         "Cardio B": "yes",
         "Derm C": "yes",
-        "Live one": "no",
     }
-    assert float(rows[-1]["uplift_pct"]) == pytest.approx(100 * expected.pooled, abs=0.01)
+    assert pooled["Live one"] == "no: not reviewed yet: joins the pool once reviewed"
+    assert pooled["Cardio twin"] == (
+        "no: shares CDV-1 with Cardio A over overlapping months: the same sales would count twice"
+    )
+    assert pooled["Old analysis"].startswith("no: analysed before campaign scope")
+    assert pooled["Revenue one"].startswith(
+        "no: measures net revenue against not-yet-trained controls, unlike the pooled"
+    )
+    assert float(rows[-1]["uplift_pct"]) == pytest.approx(100 * expected.estimate, abs=0.01)
     client.force_login(org.users[Role.SALES_REP])
     assert client.get(reverse("measurement:portfolio")).status_code == 403

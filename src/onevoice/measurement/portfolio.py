@@ -1,103 +1,51 @@
 """Is the training effect the rule? Every reviewed campaign's customer-training uplift
 side by side, and pooled by a random-effects meta-analysis with its heterogeneity.
 
-Each campaign contributes the relative uplift of its latest finished uplift analysis and
-that estimate's standard error. The pooling is DerSimonian and Laird's: campaigns are
-allowed to differ in their true effect (τ² is that spread); I² is the share of the
-variation across campaigns that is real rather than sampling noise, and Cochran's Q
-tests whether they differ at all. ``random_effects`` is plain numpy (no Django).
+Each campaign contributes the relative uplift of its latest finished analysis of its own
+SKUs and that estimate's standard error. Only *disjoint experiments* are pooled: each
+campaign's own trainings and SKUs (analyses from before campaign scope counted every
+training and every SKU, so they are refused), no two pooled campaigns sharing a SKU over
+overlapping months (the same sales would count twice), and one estimand (the same
+outcome and control group). What is refused is listed with its reason. The pooling is
+``onevoice.analytics.meta``: DerSimonian–Laird τ² with the Hartung–Knapp–Sidik–Jonkman
+interval (a t on k − 1 degrees of freedom), which keeps its coverage with a handful of
+campaigns where the normal interval is too narrow.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Any
 
+from onevoice.analytics.meta import MetaResult, Tau2Method, meta_analysis
 from onevoice.measurement.charts import SCHEMA, Chart, clean_rows
 
 Z95 = 1.959963984540054
-ERROR_NO_ESTIMATES = "A meta-analysis needs at least one estimate with a positive standard error."
 
-
-@dataclass(frozen=True)
-class MetaAnalysis:
-    """A random-effects pooled estimate with its interval and heterogeneity."""
-
-    k: int
-    pooled: float
-    se: float
-    ci_low: float
-    ci_high: float
-    tau2: float
-    q: float
-    df: int
-    p_heterogeneity: float | None
-    i2: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "k": self.k,
-            "pooled": self.pooled,
-            "se": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "tau2": self.tau2,
-            "q": self.q,
-            "df": self.df,
-            "p_heterogeneity": self.p_heterogeneity,
-            "i2": self.i2,
-        }
-
-
-def random_effects(estimates: Sequence[float], std_errors: Sequence[float]) -> MetaAnalysis:
-    """DerSimonian–Laird random-effects meta-analysis of ``estimates``.
-
-    Parameters
-    ----------
-    estimates, std_errors
-        One estimate and its standard error per study (here: per campaign).
-
-    Returns
-    -------
-    MetaAnalysis
-        Pooled estimate, its standard error and 95% interval, the between-study
-        variance τ², Cochran's Q with its degrees of freedom and p-value, and I².
-    """
-    import numpy as np
-    from scipy import stats
-
-    y = np.asarray(estimates, dtype=float)
-    v = np.asarray(std_errors, dtype=float) ** 2
-    if y.size == 0 or y.size != v.size or not np.all(v > 0) or not np.all(np.isfinite(y)):
-        raise ValueError(ERROR_NO_ESTIMATES)
-    w = 1.0 / v
-    fixed = float((w * y).sum() / w.sum())
-    q = float((w * (y - fixed) ** 2).sum())
-    df = int(y.size - 1)
-    c = float(w.sum() - (w**2).sum() / w.sum())
-    tau2 = max(0.0, (q - df) / c) if df > 0 and c > 0 else 0.0
-    w_star = 1.0 / (v + tau2)
-    pooled = float((w_star * y).sum() / w_star.sum())
-    se = math.sqrt(1.0 / float(w_star.sum()))
-    return MetaAnalysis(
-        k=int(y.size),
-        pooled=pooled,
-        se=se,
-        ci_low=pooled - Z95 * se,
-        ci_high=pooled + Z95 * se,
-        tau2=tau2,
-        q=q,
-        df=df,
-        p_heterogeneity=float(stats.chi2.sf(q, df)) if df > 0 else None,
-        i2=max(0.0, (q - df) / q) if df > 0 and q > 0 else 0.0,
-    )
+REASON_NOT_REVIEWED = "not reviewed yet: joins the pool once reviewed"
+REASON_BEFORE_SCOPE = (
+    "analysed before campaign scope (every SKU and every clinic's first training counted): "
+    "run its uplift analysis again"
+)
+REASON_ESTIMAND = (
+    "measures {outcome} against {control} controls, unlike the pooled campaigns "
+    "({ref_outcome} against {ref_control} controls): run it with the same options"
+)
+REASON_OVERLAP = (
+    "shares {skus} with {other} over overlapping months: the same sales would count twice"
+)
+CONTROLS = {"notyet": "not-yet-trained", "never": "never-trained"}
 
 
 @dataclass(frozen=True)
 class PortfolioEntry:
-    """One campaign's uplift from training, as its latest finished analysis has it."""
+    """One campaign's uplift from training, as its latest finished analysis has it.
+
+    ``skus`` is None for an analysis stored before campaign scope; ``window`` its first
+    and last period (ISO dates); ``estimand`` its outcome and control group. ``excluded``
+    says why a reviewed campaign is not pooled (empty when it is).
+    """
 
     slug: str
     name: str
@@ -109,7 +57,15 @@ class PortfolioEntry:
     ci_low: float
     ci_high: float
     naive_ratio: float | None
-    pooled: bool  # counted in the pooled estimate (reviewed campaigns)
+    reviewed: bool
+    skus: tuple[str, ...] | None = None
+    window: tuple[str, str] | None = None
+    estimand: tuple[str, str] = ("units", "notyet")
+    excluded: str = ""
+
+    @property
+    def pooled(self) -> bool:
+        return self.reviewed and not self.excluded
 
 
 def entry_from(
@@ -120,7 +76,8 @@ def entry_from(
     status: str,
     analysis_id: int,
     result: dict[str, Any],
-    pooled: bool,
+    options: dict[str, Any],
+    reviewed: bool,
 ) -> PortfolioEntry | None:
     """The entry of one stored analysis result, or None when it has no relative uplift."""
     rel = (result.get("uplift") or {}).get("relative_uplift") or {}
@@ -133,6 +90,8 @@ def entry_from(
         se = (high - low) / (2 * Z95)
     if se is None or not se > 0:
         return None
+    scope = result.get("campaign")
+    periods = result.get("periods") or []
     return PortfolioEntry(
         slug=slug,
         name=name,
@@ -144,14 +103,112 @@ def entry_from(
         ci_low=float(low if low is not None else estimate - Z95 * se),
         ci_high=float(high if high is not None else estimate + Z95 * se),
         naive_ratio=(result.get("naive") or {}).get("ratio"),
-        pooled=pooled,
+        reviewed=reviewed,
+        skus=tuple(scope["skus"]) if scope and scope.get("skus") else None,
+        window=(periods[0], periods[-1]) if periods else None,
+        estimand=(options.get("outcome", "units"), options.get("control", "notyet")),
     )
+
+
+def _overlap(a: PortfolioEntry, b: PortfolioEntry) -> list[str]:
+    """SKUs ``a`` and ``b`` both measure over months both windows cover."""
+    shared = sorted(set(a.skus or ()) & set(b.skus or ()))
+    if not shared or a.window is None or b.window is None:
+        return shared
+    return shared if a.window[0] <= b.window[1] and b.window[0] <= a.window[1] else []
+
+
+def disjoint(entries: list[PortfolioEntry]) -> list[PortfolioEntry]:
+    """Mark why each entry that may not be pooled is refused; entries keep their order.
+
+    Campaigns are taken in start order: a later campaign sharing SKUs and months with
+    one already pooled is refused, the earlier one stays.
+    """
+    out = [
+        replace(e, excluded=REASON_NOT_REVIEWED)
+        if not e.reviewed
+        else replace(e, excluded=REASON_BEFORE_SCOPE)
+        if e.skus is None
+        else e
+        for e in entries
+    ]
+    eligible = [e.estimand for e in out if not e.excluded]
+    if eligible:
+        # The most common estimand; on a tie, the earliest campaign's.
+        counts = Counter(eligible)
+        ref = max(eligible, key=lambda est: (counts[est], -eligible.index(est)))
+        out = [
+            replace(
+                e,
+                excluded=REASON_ESTIMAND.format(
+                    outcome=e.estimand[0].replace("_", " "),
+                    control=CONTROLS.get(e.estimand[1], e.estimand[1]),
+                    ref_outcome=ref[0].replace("_", " "),
+                    ref_control=CONTROLS.get(ref[1], ref[1]),
+                ),
+            )
+            if not e.excluded and e.estimand != ref
+            else e
+            for e in out
+        ]
+    pooled: list[PortfolioEntry] = []
+    for i in sorted(range(len(out)), key=lambda j: (out[j].start, out[j].slug)):
+        e = out[i]
+        if e.excluded:
+            continue
+        clash = next(((p, skus) for p in pooled if (skus := _overlap(e, p))), None)
+        if clash is not None:
+            other, skus = clash
+            out[i] = replace(
+                e, excluded=REASON_OVERLAP.format(skus=", ".join(skus), other=other.name)
+            )
+        else:
+            pooled.append(e)
+    return out
 
 
 @dataclass(frozen=True)
 class Portfolio:
+    """Every campaign's entry (pooled or not, with why) and the pooled answer."""
+
     entries: list[PortfolioEntry]
-    meta: MetaAnalysis | None
+    meta: MetaResult | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as ``onevoice portfolio --json`` prints it; I² in percent."""
+        meta = self.meta
+        return {
+            "k": meta.k if meta else 0,
+            "method": f"{meta.method} + {meta.interval_name}" if meta else None,
+            "pooled": None
+            if meta is None
+            else {
+                "estimate": meta.estimate,
+                "se": meta.se,
+                "ci_low": meta.ci_low,
+                "ci_high": meta.ci_high,
+            },
+            "tau2": meta.tau2 if meta else None,
+            "i2": meta.i2 if meta else None,
+            "q_p": meta.q_p if meta else None,
+            "entries": [
+                {
+                    "campaign": e.slug,
+                    "estimate": e.estimate,
+                    "se": e.se,
+                    "ci_low": e.ci_low,
+                    "ci_high": e.ci_high,
+                    "analysis": e.analysis_id,
+                    "skus": list(e.skus or ()),
+                }
+                for e in self.entries
+                if e.pooled
+            ],
+            "excluded": [
+                {"campaign": e.slug, "reason": e.excluded} for e in self.entries if not e.pooled
+            ],
+            "notes": list(meta.notes) if meta else [],
+        }
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per campaign, then the pooled estimate (percentages)."""
@@ -165,7 +222,7 @@ class Portfolio:
                 "ci_low_pct": round(100 * e.ci_low, 2),
                 "ci_high_pct": round(100 * e.ci_high, 2),
                 "naive_ratio": None if e.naive_ratio is None else round(e.naive_ratio, 2),
-                "pooled": "yes" if e.pooled else "no",
+                "pooled": "yes" if e.pooled else f"no: {e.excluded}",
             }
             for e in self.entries
         ]
@@ -176,7 +233,7 @@ class Portfolio:
                     "start": "",
                     "status": "",
                     "analysis": None,
-                    "uplift_pct": round(100 * self.meta.pooled, 2),
+                    "uplift_pct": round(100 * self.meta.estimate, 2),
                     "ci_low_pct": round(100 * self.meta.ci_low, 2),
                     "ci_high_pct": round(100 * self.meta.ci_high, 2),
                     "naive_ratio": None,
@@ -191,16 +248,17 @@ class Portfolio:
         if meta is None:
             return []
         plural = "s" if meta.k != 1 else ""
-        p = "" if meta.p_heterogeneity is None else f", p = {meta.p_heterogeneity:.3f}"
+        p = "" if meta.q_p is None else f", p = {meta.q_p:.3f}"
         return [
             (
-                f"Pooled uplift over {meta.k} reviewed campaign{plural} (95% CI)",
-                f"{100 * meta.pooled:.1f}% ({100 * meta.ci_low:.1f}% to {100 * meta.ci_high:.1f}%)",
+                f"Pooled uplift over {meta.k} reviewed campaign{plural} (95% CI, "
+                f"{meta.interval_name})",
+                f"{100 * meta.estimate:.1f}% ({100 * meta.ci_low:.1f}% to "
+                f"{100 * meta.ci_high:.1f}%)",
             ),
             (
                 "Heterogeneity between campaigns",
-                f"I² = {100 * meta.i2:.0f}%, τ² = {meta.tau2:.5f}, Q = {meta.q:.2f} on "
-                f"{meta.df} df{p}",
+                f"I² = {meta.i2:.0f}%, τ² = {meta.tau2:.5f}, Q = {meta.q:.2f} on {meta.q_df} df{p}",
             ),
         ]
 
@@ -256,7 +314,19 @@ class Portfolio:
         return Chart("portfolio", "Uplift from customer training across campaigns", rows, spec)
 
 
-def portfolio_build(entries: list[PortfolioEntry]) -> Portfolio:
+def portfolio_build(entries: list[PortfolioEntry], *, method: Tau2Method = "DL") -> Portfolio:
+    """Refuse what may not be pooled (with the reason), pool the rest (HKSJ interval)."""
+    entries = disjoint(entries)
     pooled = [e for e in entries if e.pooled]
-    meta = random_effects([e.estimate for e in pooled], [e.se for e in pooled]) if pooled else None
+    meta = (
+        meta_analysis(
+            [e.estimate for e in pooled],
+            [e.se for e in pooled],
+            labels=[e.slug for e in pooled],
+            method=method,
+            test="knha",
+        )
+        if pooled
+        else None
+    )
     return Portfolio(entries=entries, meta=meta)

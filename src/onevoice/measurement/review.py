@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from onevoice.accounts.models import User
 from onevoice.accounts.services import audit_record
+from onevoice.analytics.meta import Tau2Method
 from onevoice.campaigns.choices import CampaignStatus, Function
 from onevoice.campaigns.models import Campaign
 from onevoice.campaigns.selectors import campaign_list_for
@@ -752,12 +753,16 @@ def review_lesson_save(*, campaign: Campaign, function: str, user: User, text: s
 # ---------------------------------------------------------------- across campaigns
 
 
-def portfolio_for(*, user: User, current: Campaign | None = None) -> Portfolio:
-    """Every reviewed campaign the user may see with a finished uplift analysis, pooled;
-    ``current`` is shown beside them (and pooled only once it is reviewed)."""
+def portfolio_for(
+    *, user: User | None, current: Campaign | None = None, method: Tau2Method = "DL"
+) -> Portfolio:
+    """Every reviewed campaign the user may see with a finished uplift analysis, pooled
+    where their experiments are disjoint; ``current`` is shown beside them (and pooled
+    only once it is reviewed). ``user`` None is the command line: every campaign."""
+    visible = Campaign.objects.all() if user is None else campaign_list_for(user=user)
     campaigns = {
         c.pk: c
-        for c in campaign_list_for(user=user)
+        for c in visible
         if c.status == CampaignStatus.REVIEWED or (current is not None and c.pk == current.pk)
     }
     latest: dict[int, int] = {}
@@ -765,6 +770,7 @@ def portfolio_for(*, user: User, current: Campaign | None = None) -> Portfolio:
         UpliftAnalysis.objects.filter(
             campaign_id__in=list(campaigns), status="done", result__isnull=False
         )
+        .exclude(result__negative_control=True)
         .order_by("campaign_id", "-created_at", "-id")
         .values_list("pk", "campaign_id")
     ):
@@ -772,7 +778,13 @@ def portfolio_for(*, user: User, current: Campaign | None = None) -> Portfolio:
     results = {
         row["pk"]: row
         for row in UpliftAnalysis.objects.filter(pk__in=list(latest.values())).values(
-            "pk", "campaign_id", "result__uplift", "result__naive"
+            "pk",
+            "campaign_id",
+            "options",
+            "result__uplift",
+            "result__naive",
+            "result__campaign",
+            "result__periods",
         )
     }
     entries = []
@@ -784,13 +796,19 @@ def portfolio_for(*, user: User, current: Campaign | None = None) -> Portfolio:
             start=c.start_date.isoformat(),
             status=CampaignStatus(c.status).label,
             analysis_id=pk,
-            result={"uplift": row["result__uplift"], "naive": row["result__naive"]},
-            pooled=c.status == CampaignStatus.REVIEWED,
+            result={
+                "uplift": row["result__uplift"],
+                "naive": row["result__naive"],
+                "campaign": row["result__campaign"],
+                "periods": row["result__periods"],
+            },
+            options=row["options"] or {},
+            reviewed=c.status == CampaignStatus.REVIEWED,
         )
         if entry is not None:
             entries.append(entry)
     entries.sort(key=lambda e: (e.start, e.name, e.slug))
-    return portfolio_build(entries)
+    return portfolio_build(entries, method=method)
 
 
 def portfolio_section(campaign: Campaign) -> Section:
@@ -805,10 +823,16 @@ def portfolio_section(campaign: Campaign) -> Section:
     else:
         section.figures += portfolio.figures()
         section.paragraphs.append(
-            "Random-effects meta-analysis (DerSimonian and Laird): campaigns may differ in their "
-            "true effect; I² is the share of the spread between them that is real rather than "
-            "noise."
+            "Random-effects meta-analysis (DerSimonian and Laird, with the Hartung–Knapp–"
+            "Sidik–Jonkman interval, which stays honest with few campaigns): campaigns may "
+            "differ in their true effect; I² is the share of the spread between them that is "
+            "real rather than noise. Only campaigns whose experiments are disjoint are pooled: "
+            "each counts its own trainings and its own products, and no two share a product "
+            "over the same months."
         )
+    for e in portfolio.entries:
+        if e.reviewed and e.excluded:
+            section.paragraphs.append(f"{e.name} is not pooled: {e.excluded}.")
     rows = portfolio.rows()
     columns = [
         "campaign",
