@@ -207,3 +207,31 @@ def test_a_kpi_of_today_only_says_so_for_a_past_day(world, org):
     assert measure.value == 20.0
     assert measure.note == kpis.NOTE_NOT_HISTORICAL
     assert kpis.kpi_measure("vets_trained", Facts(scope)).note == ""
+
+
+@pytest.mark.parametrize(
+    ("estimate", "lower", "status"),
+    [
+        (14.7, 10.0, KpiStatus.ACHIEVED),  # the whole 95% interval reaches the 10% target
+        (14.7, 9.9, KpiStatus.LIKELY),  # the estimate does, the interval does not
+        (10.0, -2.0, KpiStatus.LIKELY),
+        (9.9, 4.0, KpiStatus.NOT_SHOWN),  # the estimate itself falls short
+        (12.0, 11.0, KpiStatus.ACHIEVED),
+    ],
+)
+def test_an_estimate_is_achieved_only_when_its_interval_reaches_the_target(
+    estimate, lower, status
+):
+    # Before or after the due date alike: an uplift is judged by its interval.
+    for as_of in (HALFWAY, DUE):
+        got, _ = kpis.kpi_status(
+            value=estimate,
+            baseline=0,
+            target=10,
+            start=START,
+            due=DUE,
+            as_of=as_of,
+            cumulative=False,
+            lower=lower,
+        )
+        assert got == status

@@ -11,6 +11,10 @@ class KpiStatus(models.TextChoices):
     AT_RISK = "at_risk", "At risk"
     MISSED = "missed", "Missed"
     NO_DATA = "no_data", "No data"
+    # For an estimate with an interval (the causal uplift): "achieved" needs the whole
+    # 95% interval at or above the target; the estimate alone reaching it is "likely".
+    LIKELY = "likely", "Likely, not yet proven"
+    NOT_SHOWN = "not_shown", "Not shown"
 
 
 class KpiTrigger(models.TextChoices):

@@ -22,13 +22,18 @@ the share of the days from the start to the due date that have passed (0 to 1). 
 * **on track** — it has made at least 90% of the progress expected by now;
 * **at risk** — it has made less than that;
 * **no data** — the data a value needs are not there yet (the reason is shown).
+
+An *estimate with an interval* (the causal uplift) is judged by its interval, not its
+point estimate: **achieved** only when the lower end of its 95% interval reaches the
+target (the data show it); **likely, not yet proven** when the estimate reaches the
+target but the interval reaches below it; **not shown** when the estimate falls short.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -59,6 +64,8 @@ class KpiMeasure:
     value: float | None
     inputs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    # The lower end of the value's 95% interval, for an estimate (see the status rule).
+    lower: float | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +248,9 @@ def causal_uplift(facts: Facts) -> KpiMeasure:
             "ci_high": _pct(relative.get("ci_high")),
             "periods": (analysis.inputs or {}).get("periods"),
             "sales_batches": (analysis.inputs or {}).get("sales_batches"),
+            "skus": (analysis.result.get("campaign") or {}).get("skus"),
         },
+        lower=_pct(relative.get("ci_low")),
     )
 
 
@@ -261,14 +270,20 @@ def kpi_status(
     due: dt.date,
     as_of: dt.date,
     cumulative: bool,
+    lower: float | None = None,
 ) -> tuple[KpiStatus, float | None]:
-    """Status of a value against its plan and where the plan expected it (see module)."""
+    """Status of a value against its plan and where the plan expected it (see module);
+    ``lower`` is the lower end of an estimate's interval."""
     origin = 0.0 if cumulative else baseline
     days = (due - start).days
     elapsed = 1.0 if days <= 0 else min(1.0, max(0.0, (as_of - start).days / days))
     expected = origin + (target - origin) * elapsed
     if value is None:
         return KpiStatus.NO_DATA, expected
+    if lower is not None:
+        if lower >= target:
+            return KpiStatus.ACHIEVED, expected
+        return (KpiStatus.LIKELY if value >= target else KpiStatus.NOT_SHOWN), expected
     upward = target >= origin
     if (value >= target) if upward else (value <= target):
         return KpiStatus.ACHIEVED, expected
@@ -309,10 +324,8 @@ def kpi_measure(code: str, facts: Facts) -> KpiMeasure:
         return KpiMeasure(None, {}, NOTE_NOT_SPLIT)
     measure = definition.compute(facts)
     if not definition.historical and facts.scope.end < default_as_of(facts.scope.campaign):
-        measure = KpiMeasure(measure.value, measure.inputs, measure.note or NOTE_NOT_HISTORICAL)
-    return KpiMeasure(
-        measure.value, {**measure.inputs, "scope": facts.scope.describe()}, measure.note
-    )
+        measure = replace(measure, note=measure.note or NOTE_NOT_HISTORICAL)
+    return replace(measure, inputs={**measure.inputs, "scope": facts.scope.describe()})
 
 
 def kpi_results(*, facts: Facts, targets: Iterable[KpiTarget] | None = None) -> list[KpiResult]:
@@ -330,6 +343,7 @@ def kpi_results(*, facts: Facts, targets: Iterable[KpiTarget] | None = None) -> 
             due=target.due_date,
             as_of=s.end,
             cumulative=definition.cumulative if definition else False,
+            lower=measure.lower,
         )
         out.append(KpiResult(target, measure, status, expected, s.end))
     return out
