@@ -29,7 +29,13 @@ from onevoice.field.selectors import ladder_distribution, ladder_reached
 from onevoice.measurement import dashboards as dash
 from onevoice.measurement.charts import Chart
 from onevoice.measurement.choices import KpiStatus
-from onevoice.measurement.facts import Facts, Scope, latest_uplift
+from onevoice.measurement.facts import (
+    Facts,
+    Scope,
+    campaign_skus,
+    latest_uplift,
+    product_lines,
+)
 from onevoice.measurement.kpis import KpiResult, kpi_results
 from onevoice.measurement.models import ReviewLesson, UpliftAnalysis
 from onevoice.measurement.portfolio import Portfolio, entry_from, portfolio_build
@@ -388,6 +394,19 @@ def effect_section(facts: Facts, analysis: UpliftAnalysis | None) -> Section:
     outcome = analysis.options.get("outcome", "units")
     per = analysis.options.get("freq", "month")
     result = analysis.result
+    counted = view.counted or {}
+    if counted.get("trained_clinics") is not None:
+        left_out = "".join(
+            f" {d['clinics']} clinic(s) were left out: {d['reason']}." for d in counted["dropped"]
+        )
+        section.paragraphs.append(
+            f"What was counted: sales of the campaign's own products "
+            f"({', '.join(counted['skus'])}) from {counted['first_period']} to "
+            f"{counted['last_period']}; a clinic counts as trained from its first customer "
+            f"training under this campaign. {counted['trained_clinics']} trained clinics "
+            f"were compared with {counted['control_clinics']} clinics the campaign did not "
+            f"train.{left_out} Options: {view.options_text}."
+        )
     incremental = view.incremental or {}
     sales = facts.sales
     during = sales[sales["phase"] == "campaign"] if not sales.empty else sales
@@ -547,8 +566,73 @@ def _rep_rows(facts: Facts) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["region"], r["territory"]))
 
 
+def negative_control_section(campaign: Campaign) -> Section:
+    """The campaign's design run on products it never trained on: each should show no
+    uplift; one that does means the design is confounded."""
+    section = Section("negative_controls", "Checked on products the campaign never trained on")
+    lines = negative_control_lines(campaign)
+    runs = negative_controls_latest(campaign)
+    if not lines:
+        section.paragraphs.append("The portfolio has no other product line to check the design on.")
+        return section
+    section.paragraphs.append(
+        "The same comparison (the campaign's trained clinics against the clinics it did not "
+        "train, same months, same options but analytic standard errors) run on the sales of "
+        "product lines the campaign never trained on. Training for this campaign should not "
+        "move their sales, so each interval should include 0; an 'uplift' there means "
+        "trained clinics were on a different path anyway and the campaign's own uplift is "
+        "overstated."
+    )
+    rows: list[list[Any]] = []
+    flagged: list[str] = []
+    for line, skus in lines.items():
+        run = runs.get(tuple(sorted(skus)))
+        rel = ((run.result or {}).get("uplift") or {}).get("relative_uplift") if run else None
+        if not rel or rel.get("estimate") is None:
+            error = run.error if run is not None else "not run yet"
+            rows.append([line, ", ".join(skus), None, None, None, error or "no estimate"])
+            continue
+        low, high = rel.get("ci_low"), rel.get("ci_high")
+        covers = low is not None and high is not None and low <= 0 <= high
+        if not covers:
+            flagged.append(line)
+        rows.append(
+            [
+                line,
+                ", ".join(skus),
+                _cell(100 * rel["estimate"]),
+                _cell(None if low is None else 100 * low),
+                _cell(None if high is None else 100 * high),
+                "consistent with no effect" if covers else "an uplift where there should be none",
+            ]
+        )
+    section.paragraphs.append(
+        "Every check is consistent with no effect: the design passes."
+        if not flagged and all(r[2] is not None for r in rows)
+        else f"Warning: {', '.join(flagged)} show(s) an uplift the campaign cannot have caused; "
+        "read the campaign's uplift with caution."
+        if flagged
+        else "Some checks could not be run; see the table."
+    )
+    section.tables.append(
+        Table(
+            "Negative controls",
+            "The campaign's design on product lines it never trained on",
+            ["Product line", "SKUs", "Uplift %", "95% CI low %", "95% CI high %", "Verdict"],
+            rows,
+        )
+    )
+    return section
+
+
 def breakdown_section(facts: Facts) -> Section:
-    section = Section("breakdowns", "Breakdowns by region, segment and rep")
+    section = Section("breakdowns", "Breakdowns by region, segment and rep (descriptive)")
+    section.paragraphs.append(
+        "These tables describe sales before and during the campaign and where trainings "
+        "took place; they are not causal. A region that grew more may have been growing "
+        "anyway, or have had more clinics trained because it was growing: only the uplift "
+        "above compares trained clinics with comparable untrained ones."
+    )
     segments = dict(Segment.choices)
     clinics = facts.clinics
     for key, label in (("region", "Region"), ("segment", "Segment")):
@@ -684,6 +768,7 @@ def review_document(
         marketing_section(facts, by_code),
         sales_section(facts),
         effect_section(facts, analysis),
+        negative_control_section(campaign),
         portfolio_section(campaign),
         breakdown_section(facts),
         lessons_section(campaign),
@@ -704,19 +789,43 @@ def review_document(
     )
 
 
+def negative_control_lines(campaign: Campaign) -> dict[str, list[str]]:
+    """The portfolio's product lines the campaign never trained on (none of its SKUs)."""
+    own = set(campaign_skus(campaign))
+    return {line: skus for line, skus in product_lines().items() if not own & set(skus)}
+
+
+def negative_controls_latest(campaign: Campaign) -> dict[tuple[str, ...], UpliftAnalysis]:
+    """The campaign's latest finished negative-control run for each set of SKUs."""
+    out: dict[tuple[str, ...], UpliftAnalysis] = {}
+    for analysis in UpliftAnalysis.objects.filter(
+        campaign=campaign, status="done", result__negative_control=True
+    ).order_by("-created_at", "-id"):
+        out.setdefault(tuple(sorted(analysis.options.get("skus") or ())), analysis)
+    return out
+
+
 def review_build(*, campaign: Campaign, user: User | None = None) -> ReviewDocument:
     """The review, running an uplift analysis first when the campaign has none finished,
-    and the effect by who delivered the training when that analysis lacks it."""
+    the effect by who delivered the training when that analysis lacks it, and the
+    campaign's design on each product line it never trained on (negative controls)."""
+    from dataclasses import replace
+
     from onevoice.measurement.subgroups import uplift_subgroups_store
+    from onevoice.measurement.uplift import DEFAULT_OPTIONS, uplift_analysis_run
 
     analysis = latest_uplift(campaign)
     if analysis is None:
-        from onevoice.measurement.uplift import uplift_analysis_run
-
         uplift_analysis_run(campaign=campaign, user=user)
         analysis = latest_uplift(campaign)
     if analysis is not None:
         uplift_subgroups_store(analysis=analysis)
+        done = negative_controls_latest(campaign)
+        for skus in negative_control_lines(campaign).values():
+            if tuple(sorted(skus)) not in done:
+                # Analytic standard errors: a check, not a headline, so no bootstrap.
+                options = replace(DEFAULT_OPTIONS, skus=tuple(skus), bootstrap=0)
+                uplift_analysis_run(campaign=campaign, user=user, options=options)
     return review_document(campaign=campaign)
 
 
