@@ -140,13 +140,17 @@ def test_text_output(run: CliRunner) -> None:
 def test_failures_exit_non_zero_with_one_line(
     run: CliRunner, extra: list[str], message: str
 ) -> None:
-    result = invoke(run, str(MPDTA), *ARGS, *extra, "--json")
+    result = invoke(run, str(MPDTA), *ARGS, *extra)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip().startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     if "nope" in extra:
         assert "column 'nope' is not in the file; columns are: year, countyreal" in result.stderr
+    # With --json, stdout is still exactly one JSON object: the error, with exit code 2.
+    as_json = invoke(run, str(MPDTA), *ARGS, *extra, "--json")
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout) == {"error": result.stderr.strip().removeprefix("error: ")}
 
 
 def test_missing_file_and_bad_suffix(run: CliRunner, tmp_path: Path) -> None:
@@ -158,3 +162,33 @@ def test_missing_file_and_bad_suffix(run: CliRunner, tmp_path: Path) -> None:
     result = invoke(run, str(bad), *ARGS)
     assert result.exit_code == 1
     assert "expected a .csv or .parquet file" in result.stderr
+
+
+def test_min_cohort_size_one_estimates_a_one_county_cohort_as_a_two_by_two_did(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    """A state-level panel has cohorts of a few units; the default refuses them, and
+    ``--min-cohort-size 1`` estimates them as R did does: with never-treated controls and
+    no covariates, a one-unit cohort's ATT(g, t) is that unit's change from g - 1 to t
+    minus the never-treated units' mean change."""
+    import pandas as pd
+
+    frame = pd.read_csv(MPDTA)
+    single = frame.loc[frame["first.treat"] == 2004, "countyreal"].min()
+    frame = frame[(frame["first.treat"] != 2004) | (frame["countyreal"] == single)]
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    refused = invoke(run, str(path), *ARGS, "--json")
+    assert refused.exit_code == 2
+    assert "has 1 unit(s), fewer than min_cohort_size=5" in json.loads(refused.stdout)["error"]
+    result = invoke(run, str(path), *ARGS, "--min-cohort-size", "1", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    wide = frame.pivot(index="countyreal", columns="year", values="lemp")
+    never = frame.loc[frame["first.treat"] == 0, "countyreal"].unique()
+    for year in (2004, 2005, 2006, 2007):
+        by_hand = (wide.loc[single, year] - wide.loc[single, 2003]) - (
+            wide.loc[never, year] - wide.loc[never, 2003]
+        ).mean()
+        cell = next(r for r in doc["att_gt"] if r["group"] == 2004 and r["time"] == year)
+        assert cell["att"] == pytest.approx(by_hand, abs=1e-12)

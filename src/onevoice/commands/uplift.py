@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -155,8 +155,9 @@ def uplift(
         int | None,
         typer.Option(
             "--min-cohort-size",
-            help="With --campaign: leave out cohorts of fewer clinics (default: the number "
-            "of covariates + 5, so the propensity model can be fitted).",
+            help="Smallest cohort estimated (default: the number of covariates + 5, so the "
+            "propensity model can be fitted). A panel file refuses smaller cohorts; "
+            "--campaign leaves them out and says so. 1 estimates every cohort, as R did.",
             min=1,
         ),
     ] = None,
@@ -197,12 +198,10 @@ def uplift(
     control = control or "never"
     bootstrap = bootstrap or 0
     if panel is None or not (unit and time and cohort and outcome):
-        typer.echo(
-            "error: give a PANEL file with --unit, --time, --cohort and --outcome, "
-            "or --campaign ID",
-            err=True,
+        _refuse(
+            "give a PANEL file with --unit, --time, --cohort and --outcome, or --campaign ID",
+            as_json=as_json,
         )
-        raise typer.Exit(code=2)
     needed = list(
         dict.fromkeys([unit, time, cohort, outcome, *covs, *([cluster] if cluster else [])])
     )
@@ -220,6 +219,7 @@ def uplift(
             cluster=cluster,
             bootstrap=bootstrap,
             seed=seed,
+            min_cohort_size=min_cohort_size,
         )
         with warnings.catch_warnings():
             # Warnings are reported once, in the output, not also by the warnings module.
@@ -232,8 +232,7 @@ def uplift(
             naive = est.naive()
             lift = est.uplift(unit_price=unit_price)
     except (DIDError, ValueError, OSError) as exc:
-        typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
-        raise typer.Exit(code=1) from None
+        _refuse(str(exc), as_json=as_json)
 
     if as_json:
         doc = analysis_document(est, balance_e=balance_e, unit_price=unit_price)
@@ -254,6 +253,17 @@ def uplift(
         typer.echo(f"warning: {w}", err=True)
 
 
+def _refuse(message: str, *, as_json: bool) -> NoReturn:
+    """Stop with one line: on stderr (exit 1), or with ``--json`` as ``{"error": ...}``
+    on stdout (exit 2), so a script reading stdout always gets one whole JSON object."""
+    line = message.splitlines()[0] if message else "the analysis failed"
+    if as_json:
+        typer.echo(json.dumps({"error": line}))
+        raise typer.Exit(code=2)
+    typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code=1)
+
+
 def _campaign_uplift(campaign: str, *, choices: dict[str, Any], as_json: bool) -> None:
     """``--campaign``: the measurement app's analysis, stored, printed like a panel's.
 
@@ -272,14 +282,12 @@ def _campaign_uplift(campaign: str, *, choices: dict[str, Any], as_json: bool) -
     lookup = Q(slug=campaign) | (Q(pk=int(campaign)) if campaign.isdigit() else Q())
     found = Campaign.objects.filter(lookup).first()
     if found is None:
-        typer.echo(f"error: no campaign with id or slug {campaign!r}", err=True)
-        raise typer.Exit(code=1)
+        _refuse(f"no campaign with id or slug {campaign!r}", as_json=as_json)
     given = {k: v for k, v in choices.items() if v is not None}
     options = UpliftOptions(**given)
     analysis = uplift_analysis_run(campaign=found, user=None, options=options)
     if analysis.status != "done":
-        typer.echo(f"error: {analysis.error}", err=True)
-        raise typer.Exit(code=1)
+        _refuse(analysis.error, as_json=as_json)
     result = analysis.result or {}
     if as_json:
         keep = {k: v for k, v in result.items() if k not in {"balance", "periods"}}
