@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory
+from onevoice.campaigns.models import Campaign
 from onevoice.field import services
 from onevoice.field.models import Clinic, Vet
 
@@ -49,12 +50,73 @@ def vet(clinic: Clinic, **fields: Any) -> Vet:
     return Vet.objects.create(**values)
 
 
+def live_campaign(org: Any) -> Campaign:
+    """The live campaign reps log customer trainings for, once per org: made live through
+    the campaigns services (an approved key message, a joint KPI, both leads' sign-offs),
+    its window from two years ago to a year ahead so every recent training falls in it."""
+    if getattr(org, "live_campaign", None) is not None:
+        return org.live_campaign  # type: ignore[no-any-return]
+    from onevoice.campaigns import services as cs
+    from onevoice.campaigns.choices import CampaignStatus
+
+    marketing, sales = org.users[Role.MARKETING], org.users[Role.SALES_MANAGER]
+    today = timezone.localdate()
+    campaign = cs.campaign_create(
+        user=marketing,
+        name="Heart launch",
+        product="Pimobendan",
+        indication="MMVD stage B2",
+        objective="Find B2 dogs.",
+        why="Because EPIC.",
+        start_date=today - dt.timedelta(days=730),
+        end_date=today + dt.timedelta(days=365),
+        marketing_lead=marketing,
+        sales_lead=sales,
+    )
+    campaign = cs.campaign_transition(
+        campaign=campaign, user=marketing, target=CampaignStatus.CO_CREATION
+    )
+    message = cs.message_create(
+        campaign=campaign, user=marketing, title="Treat at B2", text="1228 vs 766 days."
+    )
+    cs.evidence_add(
+        user=marketing, message=message, citation="Boswood 2016", excerpt="1228", level="rct"
+    )
+    org.approved_message = cs.message_approve(message=message, user=org.users[Role.REVIEWER])
+    cs.kpi_set(
+        campaign=campaign,
+        user=marketing,
+        code="vets_trained",
+        baseline=0,
+        target=1500,
+        due_date=campaign.end_date,
+        owners=["marketing", "sales"],
+    )
+    campaign = cs.campaign_transition(
+        campaign=campaign, user=marketing, target=CampaignStatus.READY
+    )
+    org.live_campaign = _signed_and_live(org, campaign)
+    return org.live_campaign
+
+
+def _signed_and_live(org: Any, campaign: Campaign) -> Campaign:
+    from onevoice.campaigns import services as cs
+    from onevoice.campaigns.choices import CampaignStatus
+
+    sales = org.users[Role.SALES_MANAGER]
+    cs.campaign_sign(campaign=campaign, user=org.users[Role.MARKETING])
+    cs.campaign_sign(campaign=campaign, user=sales)
+    return cs.campaign_transition(campaign=campaign, user=sales, target=CampaignStatus.LIVE)
+
+
 def world(org: Any) -> SimpleNamespace:
-    """A clinic with a vet, an activity and a training in each of N1 and S1, once per org."""
+    """A clinic with a vet, an activity and a training (of ``live_campaign``) in each of
+    N1 and S1, once per org."""
     if getattr(org, "field", None) is not None:
         return org.field  # type: ignore[no-any-return]
     rep, other_rep = org.users[Role.SALES_REP], org.other_rep
     field_vet = org.users[Role.FIELD_VET]
+    campaign = live_campaign(org)
     own = clinic(org, name="Oak Vets", code="CL-OWN", potential=9)
     other = clinic(org, org.territory_other, name="Pine Vets", code="CL-OTHER", city="Bath")
     own_vet, other_vet = vet(own), vet(other)
@@ -78,6 +140,7 @@ def world(org: Any) -> SimpleNamespace:
             format="in_clinic",
             attendees=[own_vet],
             field_vet=field_vet,
+            campaign=campaign,
         ),
         other_training=services.training_log(
             by=other_rep,
@@ -86,6 +149,7 @@ def world(org: Any) -> SimpleNamespace:
             date=yesterday.date(),
             format="in_clinic",
             attendees=[other_vet],
+            campaign=campaign,
         ),
         crm_import=services.crm_import_start(
             by=org.users[Role.ADMIN],
@@ -99,34 +163,16 @@ def world(org: Any) -> SimpleNamespace:
 
 
 def campaign_toolkit(org: Any) -> SimpleNamespace:
-    """A campaign in co-creation with an approved key message, a draft one, an approved
-    asset version and an objection, made through the campaigns services."""
+    """``live_campaign`` with what reps bring into the field, once per org: its approved
+    key message, a draft one, an approved asset version and an objection, made through
+    the campaigns services (the draft message voids the sign-offs: signed again, live)."""
+    if getattr(org, "toolkit", None) is not None:
+        return org.toolkit  # type: ignore[no-any-return]
     from onevoice.campaigns import services as cs
-    from onevoice.campaigns.choices import CampaignStatus, Decision, Function
+    from onevoice.campaigns.choices import Decision, Function
 
     marketing = org.users[Role.MARKETING]
-    campaign = cs.campaign_create(
-        user=marketing,
-        name="Heart launch",
-        product="Pimobendan",
-        indication="MMVD stage B2",
-        objective="Find B2 dogs.",
-        why="Because EPIC.",
-        start_date=dt.date(2025, 6, 1),
-        end_date=dt.date(2027, 11, 30),
-        marketing_lead=marketing,
-        sales_lead=org.users[Role.SALES_MANAGER],
-    )
-    campaign = cs.campaign_transition(
-        campaign=campaign, user=marketing, target=CampaignStatus.CO_CREATION
-    )
-    message = cs.message_create(
-        campaign=campaign, user=marketing, title="Treat at B2", text="1228 vs 766 days."
-    )
-    cs.evidence_add(
-        user=marketing, message=message, citation="Boswood 2016", excerpt="1228", level="rct"
-    )
-    message = cs.message_approve(message=message, user=org.users[Role.REVIEWER])
+    campaign = live_campaign(org)
     draft = cs.message_create(campaign=campaign, user=marketing, title="Draft", text="Not yet.")
     asset = cs.asset_create(
         campaign=campaign, user=marketing, title="VHS detail aid", kind="detail_aid", body="# VHS"
@@ -143,6 +189,13 @@ def campaign_toolkit(org: Any) -> SimpleNamespace:
     objection = cs.objection_raise(
         campaign=campaign, user=org.users[Role.SALES_REP], text="My clients won't pay for it."
     )
-    return SimpleNamespace(
-        campaign=campaign, message=message, draft=draft, version=version, objection=objection
+    campaign.refresh_from_db()
+    org.live_campaign = _signed_and_live(org, campaign)
+    org.toolkit = SimpleNamespace(
+        campaign=org.live_campaign,
+        message=org.approved_message,
+        draft=draft,
+        version=version,
+        objection=objection,
     )
+    return org.toolkit  # type: ignore[no-any-return]

@@ -10,9 +10,13 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.services import api_token_create
+from onevoice.campaigns.choices import CampaignStatus
 from onevoice.campaigns.models import Objection
-from onevoice.field.models import Clinic, CrmImport
-from tests.field.factories import CLINICS_CSV, campaign_toolkit, world
+from onevoice.field import services
+from onevoice.field.models import Clinic, CrmImport, CustomerTraining
+from onevoice.field.services import ERROR_TRAINING_CAMPAIGN_REFUSED
+from tests.campaigns.conftest import make_campaign, ready_and_signed
+from tests.field.factories import CLINICS_CSV, campaign_toolkit, clinic, vet, world
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +135,101 @@ def test_treatment_dates_for_head_office(client, org):
         "CL-OWN": w.training.date.isoformat(),
         "CL-OTHER": w.other_training.date.isoformat(),
     }
+
+
+def _training_body(w, **more):
+    return {
+        "clinic_id": w.clinic.pk,
+        "date": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+        "format": "in_clinic",
+        "attendees": [{"vet_id": w.vet.pk, "pre_score": 40, "post_score": 80}],
+        **more,
+    }
+
+
+def test_api_training_create_names_its_campaign(client, org):
+    w = world(org)
+    headers = _auth(org, Role.SALES_REP)
+    response = client.post(
+        "/api/field/trainings",
+        _training_body(w, campaign_id=w.training.campaign_id),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["campaign_id"] == w.training.campaign_id
+    assert CustomerTraining.objects.get(pk=body["id"]).campaign_id == w.training.campaign_id
+    detail = client.get(f"/api/field/trainings/{body['id']}", headers=headers).json()
+    assert detail["campaign_id"] == w.training.campaign_id
+
+
+def test_api_training_create_without_or_with_a_wrong_campaign_is_refused(client, org):
+    w = world(org)
+    headers = _auth(org, Role.SALES_REP)
+    before = CustomerTraining.objects.count()
+    missing = client.post(
+        "/api/field/trainings", _training_body(w), content_type="application/json", headers=headers
+    )
+    assert missing.status_code == 422
+    assert "campaign_id" in str(missing.json()["detail"])
+    draft = make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    for campaign_id in (draft.pk, 999999):
+        refused = client.post(
+            "/api/field/trainings",
+            _training_body(w, campaign_id=campaign_id),
+            content_type="application/json",
+            headers=headers,
+        )
+        assert refused.status_code == 400
+        assert refused.json()["detail"] == ERROR_TRAINING_CAMPAIGN_REFUSED
+    assert CustomerTraining.objects.count() == before
+
+
+def test_treatment_dates_of_one_campaign_by_slug_or_id(client, org):
+    w = world(org)
+    rep = org.users[Role.SALES_REP]
+    second = ready_and_signed(org, make_campaign(org, name="Second launch"))
+    far = clinic(org, code="CL-FAR")
+    services.training_log(
+        campaign=second,
+        by=rep,
+        rep=rep,
+        clinic=far,
+        date=dt.date(2026, 11, 20),
+        format="in_clinic",
+        attendees=[vet(far)],
+    )
+    headers = _auth(org, Role.ANALYST)
+    url = "/api/field/treatment-dates"
+    everything = client.get(url, headers=headers).json()
+    assert set(everything) == {"CL-OWN", "CL-OTHER", "CL-FAR"}
+    heart = w.training.campaign
+    for ref in (heart.slug, str(heart.pk)):
+        assert client.get(url, {"campaign": ref}, headers=headers).json() == {
+            "CL-OWN": w.training.date.isoformat(),
+            "CL-OTHER": w.other_training.date.isoformat(),
+        }
+    assert client.get(url, {"campaign": second.slug}, headers=headers).json() == {
+        "CL-FAR": "2026-11-20"
+    }
+    unknown = client.get(url, {"campaign": "no-such-launch"}, headers=headers)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "No campaign with slug or id 'no-such-launch'."
+    # Still head office only, whatever the campaign asked for.
+    as_rep = client.get(url, {"campaign": heart.slug}, headers=_auth(org, Role.SALES_REP))
+    assert as_rep.status_code == 403
+
+
+def test_api_training_list_filters_by_campaign(client, org):
+    w = world(org)
+    headers = _auth(org, Role.ANALYST)
+    heart = w.training.campaign
+    body = client.get("/api/field/trainings", {"campaign": heart.slug}, headers=headers).json()
+    assert {t["id"] for t in body["items"]} == {w.training.pk, w.other_training.pk}
+    second = ready_and_signed(org, make_campaign(org, name="Second launch"))
+    empty = client.get("/api/field/trainings", {"campaign": second.pk}, headers=headers).json()
+    assert empty == {"count": 0, "items": []}
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -10,11 +10,21 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import AuditEvent
+from onevoice.campaigns import services as campaign_services
+from onevoice.campaigns.choices import CampaignStatus
 from onevoice.campaigns.models import AssetUse, Objection
 from onevoice.field import selectors, services
-from onevoice.field.models import Activity, Clinic, LadderMove, TrainingAttendance, Vet
+from onevoice.field.models import (
+    Activity,
+    Clinic,
+    CustomerTraining,
+    LadderMove,
+    TrainingAttendance,
+    Vet,
+)
 from onevoice.field.services import FieldRuleError
-from tests.field.factories import campaign_toolkit, clinic, vet
+from tests.campaigns.conftest import make_campaign, ready_and_signed
+from tests.field.factories import campaign_toolkit, clinic, live_campaign, vet
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +40,11 @@ def rep(org):
 @pytest.fixture
 def own(org):
     return clinic(org, code="CL-OWN")
+
+
+@pytest.fixture
+def campaign(org):
+    return live_campaign(org)
 
 
 def test_clinic_code_never_changes_and_territory_must_be_in_region(org, own, rep):
@@ -161,9 +176,10 @@ def test_only_approved_messages_and_assets_of_the_campaign_may_be_recorded(org, 
 # ---------------------------------------------------------------- customer trainings
 
 
-def test_training_records_attendees_scores_and_delivery(org, own, rep):
+def test_training_records_attendees_scores_and_delivery(org, own, rep, campaign):
     ana, bo = vet(own), vet(own)
     training = services.training_log(
+        campaign=campaign,
         by=rep,
         rep=rep,
         clinic=own,
@@ -191,10 +207,11 @@ def test_training_records_attendees_scores_and_delivery(org, own, rep):
         ({"scores": (50.0, 101.0)}, "post-test score 101.0 must be between 0 and 100"),
     ],
 )
-def test_training_rules(org, own, rep, change, message):
+def test_training_rules(org, own, rep, change, message, campaign):
     ana = vet(own)
     users = {"field_vet": org.users[Role.FIELD_VET], "other_rep": org.other_rep}
     kwargs = {
+        "campaign": campaign,
         "by": rep,
         "rep": users.get(change.get("rep"), rep),
         "clinic": own,
@@ -209,28 +226,54 @@ def test_training_rules(org, own, rep, change, message):
     assert not TrainingAttendance.objects.exists()
 
 
-def test_vets_of_other_clinics_attend_webinars_not_in_clinic_trainings(org, own, rep):
+def test_vets_of_other_clinics_attend_webinars_not_in_clinic_trainings(org, own, rep, campaign):
     guest = vet(clinic(org, code="CL-GUEST"))
     with pytest.raises(FieldRuleError, match="not an in-clinic training"):
         services.training_log(
-            by=rep, rep=rep, clinic=own, date=YESTERDAY, format="in_clinic", attendees=[guest]
+            campaign=campaign,
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=YESTERDAY,
+            format="in_clinic",
+            attendees=[guest],
         )
     services.training_log(
-        by=rep, rep=rep, clinic=own, date=YESTERDAY, format="webinar", attendees=[guest]
+        campaign=campaign,
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="webinar",
+        attendees=[guest],
     )
     # The guest's clinic counts as trained from the webinar's date.
     assert selectors.clinic_treatment_dates() == {"CL-OWN": YESTERDAY, "CL-GUEST": YESTERDAY}
 
 
-def test_treatment_date_is_the_first_training_of_a_clinic_hosted_or_attended(org, own, rep):
+def test_treatment_date_is_the_first_training_of_a_clinic_hosted_or_attended(
+    org, own, rep, campaign
+):
     ana = vet(own)
     host = clinic(org, code="CL-HOST")
     early, late = YESTERDAY - dt.timedelta(days=30), YESTERDAY
     services.training_log(
-        by=rep, rep=rep, clinic=own, date=late, format="in_clinic", attendees=[ana]
+        campaign=campaign,
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=late,
+        format="in_clinic",
+        attendees=[ana],
     )
     services.training_log(
-        by=rep, rep=rep, clinic=host, date=early, format="ce_event", attendees=[ana]
+        campaign=campaign,
+        by=rep,
+        rep=rep,
+        clinic=host,
+        date=early,
+        format="ce_event",
+        attendees=[ana],
     )
     never = clinic(org, code="CL-NEVER")
     dates = selectors.clinic_treatment_dates()
@@ -238,9 +281,10 @@ def test_treatment_date_is_the_first_training_of_a_clinic_hosted_or_attended(org
     assert never.code not in dates
 
 
-def test_replacing_attendees_keeps_scores_of_those_who_stay(own, rep):
+def test_replacing_attendees_keeps_scores_of_those_who_stay(own, rep, campaign):
     ana, bo, cy = vet(own), vet(own), vet(own)
     training = services.training_log(
+        campaign=campaign,
         by=rep,
         rep=rep,
         clinic=own,
@@ -259,6 +303,7 @@ def test_replacing_attendees_keeps_scores_of_those_who_stay(own, rep):
 def test_training_materials_from_the_campaign_are_recorded_as_used(org, own, rep):
     kit = campaign_toolkit(org)
     training = services.training_log(
+        campaign=kit.campaign,
         by=rep,
         rep=rep,
         clinic=own,
@@ -269,6 +314,234 @@ def test_training_materials_from_the_campaign_are_recorded_as_used(org, own, rep
     )
     assert list(training.asset_versions.all()) == [kit.version]
     assert AssetUse.objects.get().clinic == own
+
+
+# ---------------------------------------------------------------- a training's campaign
+
+# Inside the window (2025-06-01 to 2026-11-30) of the campaigns ``make_campaign`` makes.
+IN_OLD_WINDOW = dt.date(2026, 11, 20)
+
+
+def _ready_campaign(org, name: str):
+    return ready_and_signed(org, make_campaign(org, name=name))
+
+
+def test_a_training_is_logged_under_its_campaign_and_audited_with_it(own, rep, campaign):
+    training = services.training_log(
+        campaign=campaign,
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[vet(own)],
+    )
+    assert training.campaign == campaign
+    assert AuditEvent.objects.get(action="training.log").after["campaign_id"] == campaign.pk
+
+
+def test_a_training_without_a_campaign_is_refused(own, rep):
+    with pytest.raises(FieldRuleError) as refused:
+        services.training_log(
+            campaign=None,  # type: ignore[arg-type]
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=YESTERDAY,
+            format="in_clinic",
+            attendees=[vet(own)],
+        )
+    assert str(refused.value) == services.ERROR_TRAINING_NO_CAMPAIGN
+    assert refused.value.field == "campaign"
+    assert not CustomerTraining.objects.exists()
+
+
+def _reviewed(org, campaign):
+    for target in (CampaignStatus.CLOSED, CampaignStatus.REVIEWED):
+        campaign = campaign_services.campaign_transition(
+            campaign=campaign, user=org.users[Role.SALES_MANAGER], target=target
+        )
+    return campaign
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            lambda org: make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch"),
+            id="draft",
+        ),
+        pytest.param(lambda org: make_campaign(org, name="Unannounced launch"), id="co_creation"),
+        pytest.param(
+            lambda org: _reviewed(org, _live(org, _ready_campaign(org, "Unannounced launch"))),
+            id="reviewed",
+        ),
+    ],
+)
+def test_a_campaign_not_in_the_field_is_refused_without_naming_it(org, own, rep, make):
+    """A draft is secret to reps; co-creation has not reached the field; a reviewed
+    campaign's uplift is final. The date is inside the campaign's window."""
+    refused_campaign = make(org)
+    with pytest.raises(FieldRuleError) as refused:
+        services.training_log(
+            campaign=refused_campaign,
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=IN_OLD_WINDOW,
+            format="in_clinic",
+            attendees=[vet(own)],
+        )
+    assert str(refused.value) == services.ERROR_TRAINING_CAMPAIGN_REFUSED
+    assert "Unannounced" not in str(refused.value)
+    assert not CustomerTraining.objects.exists()
+
+
+def _live(org, campaign):
+    return campaign_services.campaign_transition(
+        campaign=campaign, user=org.users[Role.SALES_MANAGER], target=CampaignStatus.LIVE
+    )
+
+
+def test_ready_and_closed_campaigns_take_trainings(org, own, rep):
+    """Ready: signed for the field, or live with content changed since; closed: a
+    training given before the end, logged late."""
+    ready = _ready_campaign(org, "Ready launch")
+    closed = campaign_services.campaign_transition(
+        campaign=_live(org, _ready_campaign(org, "Closed launch")),
+        user=org.users[Role.SALES_MANAGER],
+        target=CampaignStatus.CLOSED,
+    )
+    for campaign in (ready, closed):
+        training = services.training_log(
+            campaign=campaign,
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=IN_OLD_WINDOW,
+            format="in_clinic",
+            attendees=[vet(own)],
+        )
+        assert training.campaign == campaign
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_date_outside_the_campaign_window_is_refused_naming_the_window(org, own, rep, when):
+    # Future trainings are refused as such: "after" takes a campaign that has ended.
+    campaign = _ready_campaign(org, "Heart launch")
+    day = {"before": dt.date(2025, 5, 31), "after": YESTERDAY}[when]
+    with pytest.raises(FieldRuleError) as refused:
+        services.training_log(
+            campaign=campaign,
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=day,
+            format="in_clinic",
+            attendees=[vet(own)],
+        )
+    assert str(refused.value) == services.ERROR_TRAINING_OUTSIDE_CAMPAIGN.format(
+        date=day.isoformat(), campaign="Heart launch", start="2025-06-01", end="2026-11-30"
+    )
+    assert refused.value.field == "campaign"
+    assert not CustomerTraining.objects.exists()
+
+
+def test_an_asset_of_another_campaign_is_refused(org, own, rep):
+    kit = campaign_toolkit(org)
+    other = _ready_campaign(org, "Second launch")
+    with pytest.raises(FieldRuleError) as refused:
+        services.training_log(
+            campaign=other,
+            by=rep,
+            rep=rep,
+            clinic=own,
+            date=IN_OLD_WINDOW,
+            format="in_clinic",
+            attendees=[vet(own)],
+            asset_versions=[kit.version],
+        )
+    assert str(refused.value) == services.ERROR_ASSET_OTHER_CAMPAIGN.format(
+        version="VHS detail aid v1", campaign="Second launch"
+    )
+    assert refused.value.field == "asset_versions"
+    assert not CustomerTraining.objects.exists()
+    assert not AssetUse.objects.exists()
+
+
+def test_changing_a_training_campaign_is_checked_and_audited(org, own, rep, campaign):
+    kit = campaign_toolkit(org)
+    training = services.training_log(
+        campaign=campaign,
+        by=rep,
+        rep=rep,
+        clinic=own,
+        date=IN_OLD_WINDOW,
+        format="in_clinic",
+        attendees=[vet(own)],
+        asset_versions=[kit.version],
+    )
+    other = _ready_campaign(org, "Second launch")
+    # The toolkit's asset is the first campaign's: moving the training needs it dropped.
+    with pytest.raises(FieldRuleError, match="is not an asset of Second launch"):
+        services.training_update(training=training, by=rep, changes={"campaign": other})
+    draft = make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    with pytest.raises(FieldRuleError) as refused:
+        services.training_update(
+            training=training, by=rep, changes={"campaign": draft}, asset_versions=[]
+        )
+    assert str(refused.value) == services.ERROR_TRAINING_CAMPAIGN_REFUSED
+    with pytest.raises(FieldRuleError, match="outside the window of Heart launch"):
+        services.training_update(training=training, by=rep, changes={"date": dt.date(2020, 1, 1)})
+    services.training_update(
+        training=training, by=rep, changes={"campaign": other}, asset_versions=[]
+    )
+    training.refresh_from_db()
+    assert training.campaign == other
+    event = AuditEvent.objects.get(action="training.update")
+    assert (event.before["campaign_id"], event.after["campaign_id"]) == (campaign.pk, other.pk)
+    assert (event.before["asset_versions"], event.after["asset_versions"]) == (
+        [kit.version.pk],
+        [],
+    )
+
+
+def test_treatment_dates_of_a_campaign_count_only_its_trainings(org, own, rep, campaign):
+    """Hosted and attended, the earliest of each clinic; unscoped, every training."""
+    other = _ready_campaign(org, "Second launch")
+    host, guest = clinic(org, code="CL-HOST"), clinic(org, code="CL-GUEST")
+    ana, gus = vet(own), vet(guest)
+    early, late = IN_OLD_WINDOW - dt.timedelta(days=10), IN_OLD_WINDOW
+
+    def log(at, day, attendees, fmt, in_campaign):
+        services.training_log(
+            campaign=in_campaign,
+            by=rep,
+            rep=rep,
+            clinic=at,
+            date=day,
+            format=fmt,
+            attendees=attendees,
+        )
+
+    log(own, late, [ana], "in_clinic", campaign)
+    log(host, late, [gus], "webinar", campaign)  # the guest clinic attends a webinar
+    log(own, early, [ana], "in_clinic", other)  # earlier, but for the other campaign
+    log(host, early - dt.timedelta(days=5), [ana], "ce_event", other)
+    assert selectors.clinic_treatment_dates(campaign_id=campaign.pk) == {
+        "CL-OWN": late,
+        "CL-HOST": late,
+        "CL-GUEST": late,
+    }
+    assert selectors.clinic_treatment_dates(campaign_id=other.pk) == {
+        "CL-OWN": early - dt.timedelta(days=5),  # ana attended the other campaign's event
+        "CL-HOST": early - dt.timedelta(days=5),
+    }
+    assert selectors.clinic_treatment_dates() == {
+        "CL-OWN": early - dt.timedelta(days=5),
+        "CL-HOST": early - dt.timedelta(days=5),
+        "CL-GUEST": late,
+    }
 
 
 # ---------------------------------------------------------------- the adoption ladder
@@ -318,9 +591,10 @@ def test_ladder_reached_states_objectives_as_moves(org, own, rep):
 # ---------------------------------------------------------------- privacy
 
 
-def test_erasing_a_vet_keeps_the_counts_that_measurement_uses(org, own, rep):
+def test_erasing_a_vet_keeps_the_counts_that_measurement_uses(org, own, rep, campaign):
     ana = vet(own, first_name="Ana", last_name="Silva", email="ana@example.org", phone="0123")
     services.training_log(
+        campaign=campaign,
         by=rep,
         rep=rep,
         clinic=own,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory
 from onevoice.field import selectors, services, trained
-from onevoice.field.models import Clinic, Vet
-from tests.field.factories import clinic, vet
+from onevoice.field.models import Clinic, CustomerTraining, Vet
+from tests.field.factories import clinic, live_campaign, vet
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,16 @@ def rep(org):
     return org.users[Role.SALES_REP]
 
 
-def log(rep, host: Clinic, date: dt.date, format: str, attendees: list[Vet]) -> Any:
+def log(org, host: Clinic, date: dt.date, format: str, attendees: list[Vet]) -> Any:
+    rep = org.users[Role.SALES_REP]
     return services.training_log(
-        by=rep, rep=rep, clinic=host, date=date, format=format, attendees=attendees
+        campaign=live_campaign(org),
+        by=rep,
+        rep=rep,
+        clinic=host,
+        date=date,
+        format=format,
+        attendees=attendees,
     )
 
 
@@ -53,11 +60,11 @@ def test_logging_trainings_sets_host_and_attendee_clinics(org, rep):
     host, guest_clinic = clinic(org, code="CL-HOST"), clinic(org, code="CL-GUEST")
     ana, bea, guest = vet(host), vet(host), vet(guest_clinic)
     untouched = clinic(org, code="CL-NONE")
-    log(rep, host, YESTERDAY, "webinar", [ana, guest])
+    log(org, host, YESTERDAY, "webinar", [ana, guest])
     assert columns(host) == (YESTERDAY, YESTERDAY, 1)
     assert columns(guest_clinic) == (YESTERDAY, YESTERDAY, 1)
     # An earlier training moves the first date back and counts each vet once.
-    log(rep, host, EARLY, "in_clinic", [ana, bea])
+    log(org, host, EARLY, "in_clinic", [ana, bea])
     assert columns(host) == (EARLY, YESTERDAY, 2)
     assert columns(guest_clinic) == (YESTERDAY, YESTERDAY, 1)
     assert columns(untouched) == (None, None, 0)
@@ -66,7 +73,7 @@ def test_logging_trainings_sets_host_and_attendee_clinics(org, rep):
 
 def test_a_clinic_that_only_hosted_is_trained_with_no_trained_vet(org, rep):
     host, other = clinic(org, code="CL-HOST"), clinic(org, code="CL-OTHER")
-    log(rep, host, YESTERDAY, "ce_event", [vet(other)])
+    log(org, host, YESTERDAY, "ce_event", [vet(other)])
     assert columns(host) == (YESTERDAY, YESTERDAY, 0)
     assert selectors.clinic_treatment_dates() == {"CL-HOST": YESTERDAY, "CL-OTHER": YESTERDAY}
 
@@ -74,7 +81,7 @@ def test_a_clinic_that_only_hosted_is_trained_with_no_trained_vet(org, rep):
 def test_changing_a_training_date_or_removing_attendees_updates_the_clinics(org, rep):
     host, guest_clinic = clinic(org, code="CL-HOST"), clinic(org, code="CL-GUEST")
     ana, guest = vet(host), vet(guest_clinic)
-    training = log(rep, host, YESTERDAY, "webinar", [ana, guest])
+    training = log(org, host, YESTERDAY, "webinar", [ana, guest])
     services.training_update(training=training, by=rep, changes={"date": EARLY})
     assert columns(host) == (EARLY, EARLY, 1)
     assert columns(guest_clinic) == (EARLY, EARLY, 1)
@@ -91,20 +98,22 @@ def test_changing_a_training_date_or_removing_attendees_updates_the_clinics(org,
 def test_bulk_loaded_trainings_set_the_columns(org, rep):
     host, guest_clinic = clinic(org, code="CL-HOST"), clinic(org, code="CL-GUEST")
     vet(host, code="V-A"), vet(host, code="V-B"), vet(guest_clinic, code="V-G")
+    slug = live_campaign(org).slug
     rows = [
         services.TrainingRow(
-            "T-1", "CL-HOST", EARLY, "in_clinic", rep.username, None, [("V-A", 40, 80)]
+            "T-1", "CL-HOST", EARLY, "in_clinic", rep.username, None, [("V-A", 40, 80)], slug
         ),
         services.TrainingRow(
-            "T-2", "CL-HOST", YESTERDAY, "webinar", rep.username, None, [("V-B", None, None)]
+            "T-2", "CL-HOST", YESTERDAY, "webinar", rep.username, None, [("V-B", None, None)], slug
         ),
         services.TrainingRow(
-            "T-3", "CL-HOST", YESTERDAY, "webinar", rep.username, None, [("V-G", None, None)]
+            "T-3", "CL-HOST", YESTERDAY, "webinar", rep.username, None, [("V-G", None, None)], slug
         ),
     ]
     assert services.trainings_bulk_load(rows=rows) == 3
     assert columns(host) == (EARLY, YESTERDAY, 2)
     assert columns(guest_clinic) == (YESTERDAY, YESTERDAY, 1)
+    assert set(CustomerTraining.objects.values_list("campaign__slug", flat=True)) == {slug}
     assert_same_as_source()
 
 
@@ -112,7 +121,7 @@ def test_a_vet_moved_by_the_crm_import_takes_their_trainings_to_the_new_clinic(o
     old, new = clinic(org, code="CL-OLD"), clinic(org, code="CL-NEW")
     ana = vet(old, code="V-1", first_name="Ana", last_name="Silva")
     host = clinic(org, code="CL-HOST")
-    log(rep, host, YESTERDAY, "webinar", [ana])
+    log(org, host, YESTERDAY, "webinar", [ana])
     assert columns(old) == (YESTERDAY, YESTERDAY, 1)
     content = b"Vet code,Clinic code,First name,Last name\nV-1,CL-NEW,Ana,Silva\n"
     crm_import = services.crm_import_start(
@@ -129,7 +138,7 @@ def test_a_vet_moved_by_the_crm_import_takes_their_trainings_to_the_new_clinic(o
 def test_refreshing_every_clinic_repairs_the_columns(org, rep):
     """What the migration that added the columns runs on existing data."""
     host = clinic(org, code="CL-HOST")
-    log(rep, host, YESTERDAY, "in_clinic", [vet(host)])
+    log(org, host, YESTERDAY, "in_clinic", [vet(host)])
     stale = clinic(org, code="CL-STALE")
     Clinic.objects.filter(pk=host.pk).update(first_trained=None, last_trained=None, trained_vets=0)
     Clinic.objects.filter(pk=stale.pk).update(first_trained=EARLY, trained_vets=3)
@@ -142,7 +151,7 @@ def test_refreshing_every_clinic_repairs_the_columns(org, rep):
 def test_pages_show_the_stored_training_of_each_clinic(org, rep, client):
     host, guest_clinic = clinic(org, code="CL-HOST"), clinic(org, code="CL-GUEST")
     never = clinic(org, code="CL-NEVER")
-    log(rep, host, EARLY, "webinar", [vet(host), vet(guest_clinic)])
+    log(org, host, EARLY, "webinar", [vet(host), vet(guest_clinic)])
     trained_codes = {c.code for c in selectors.clinic_list(user=rep, filters=_trained(True))}
     untrained = {c.code for c in selectors.clinic_list(user=rep, filters=_trained(False))}
     assert (trained_codes, untrained) == ({"CL-HOST", "CL-GUEST"}, {"CL-NEVER"})

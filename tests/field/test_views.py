@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory
+from onevoice.campaigns.choices import CampaignStatus
 from onevoice.campaigns.models import Objection
 from onevoice.field import services
 from onevoice.field.models import Activity, Clinic, CustomerTraining, TrainingAttendance, Vet
 from onevoice.field.selectors import clinic_treatment_dates
-from tests.field.factories import campaign_toolkit, clinic, vet, world
+from tests.campaigns.conftest import make_campaign, ready_and_signed
+from tests.field.factories import campaign_toolkit, clinic, live_campaign, vet, world
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +35,7 @@ def _text(response) -> str:
 
 def test_rep_logs_a_customer_training_with_attendees_then_scores(client, org):
     rep = _login(client, org, Role.SALES_REP)
+    campaign = live_campaign(org)
     own = clinic(org, code="CL-1", name="Oak Vets")
     ana, bo, _cy = vet(own, last_name="Ames"), vet(own, last_name="Bell"), vet(own)
     form = client.get(reverse("field:training_new", args=[own.pk]))
@@ -40,6 +43,7 @@ def test_rep_logs_a_customer_training_with_attendees_then_scores(client, org):
     response = client.post(
         reverse("field:training_new", args=[own.pk]),
         {
+            "campaign": campaign.pk,
             "date": YESTERDAY.isoformat(),
             "format": "in_clinic",
             "field_vet": org.users[Role.FIELD_VET].pk,
@@ -57,7 +61,9 @@ def test_rep_logs_a_customer_training_with_attendees_then_scores(client, org):
         rep,
     )
     assert set(training.attendees.all()) == {ana, bo}
+    assert training.campaign == campaign
     assert clinic_treatment_dates() == {"CL-1": YESTERDAY}
+    assert clinic_treatment_dates(campaign_id=campaign.pk) == {"CL-1": YESTERDAY}
 
     response = client.post(
         reverse("field:training_scores", args=[training.pk]),
@@ -78,11 +84,112 @@ def test_a_training_in_the_future_is_refused_with_the_reason_and_not_stored(clie
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     response = client.post(
         reverse("field:training_new", args=[own.pk]),
-        {"date": tomorrow.isoformat(), "format": "in_clinic", "attendees": [ana.pk]},
+        {
+            "campaign": live_campaign(org).pk,
+            "date": tomorrow.isoformat(),
+            "format": "in_clinic",
+            "attendees": [ana.pk],
+        },
     )
     assert response.status_code == 200
     assert "is in the future; log what has happened." in _text(response)
     assert not CustomerTraining.objects.exists()
+
+
+def _field_errors(page: str, field: str) -> str:
+    """The errors shown beside ``field`` (Django's list the input names as describing it)."""
+    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page)
+    assert match, f"no error beside {field}"
+    assert f'aria-describedby="id_{field}_helptext id_{field}_error"' in page
+    return match.group(1)
+
+
+def test_training_form_offers_the_campaigns_a_rep_may_log_for(client, org):
+    _login(client, org, Role.SALES_REP)
+    campaign = live_campaign(org)
+    make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    make_campaign(org, name="Co-created launch")
+    own = clinic(org)
+    page = _text(client.get(reverse("field:training_new", args=[own.pk])))
+    assert '<select name="campaign"' in page
+    assert f'<option value="{campaign.pk}" selected>Heart launch</option>' in page
+    assert "Unannounced launch" not in page
+    assert "Co-created launch" not in page, "co-creation has not reached the field"
+
+
+def test_an_invalid_campaign_re_renders_the_form_with_the_error_beside_it(client, org):
+    _login(client, org, Role.SALES_REP)
+    live_campaign(org)
+    draft = make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    own = clinic(org)
+    ana = vet(own)
+    data = {
+        "campaign": draft.pk,
+        "date": YESTERDAY.isoformat(),
+        "format": "webinar",
+        "attendees": [ana.pk],
+        "topic": "VHS on chest X-rays",
+    }
+    response = client.post(reverse("field:training_new", args=[own.pk]), data)
+    assert response.status_code == 200
+    page = _text(response)
+    assert "Select a valid choice" in _field_errors(page, "campaign")
+    assert "Unannounced launch" not in page
+    assert 'value="VHS on chest X-rays"' in page, "the input is kept"
+    assert 'value="webinar" selected' in page
+    assert not CustomerTraining.objects.exists()
+    response = client.post(reverse("field:training_new", args=[own.pk]), {**data, "campaign": ""})
+    assert "This field is required." in _field_errors(_text(response), "campaign")
+
+
+def test_a_date_outside_the_campaign_shows_the_window_beside_the_campaign(client, org):
+    _login(client, org, Role.SALES_REP)
+    campaign = live_campaign(org)
+    own = clinic(org)
+    early = campaign.start_date - dt.timedelta(days=1)
+    response = client.post(
+        reverse("field:training_new", args=[own.pk]),
+        {
+            "campaign": campaign.pk,
+            "date": early.isoformat(),
+            "format": "in_clinic",
+            "attendees": [vet(own).pk],
+        },
+    )
+    assert response.status_code == 200
+    errors = _field_errors(_text(response), "campaign")
+    assert f"is outside the window of Heart launch, {campaign.start_date.isoformat()}" in errors
+    assert not CustomerTraining.objects.exists()
+
+
+def test_training_pages_show_the_campaign_and_the_list_filters_by_it(client, org):
+    w = world(org)
+    second = ready_and_signed(org, make_campaign(org, name="Second launch"))
+    rep = _login(client, org, Role.SALES_REP)
+    other = services.training_log(
+        campaign=second,
+        by=rep,
+        rep=rep,
+        clinic=w.clinic,
+        date=dt.date(2026, 11, 20),
+        format="in_clinic",
+        attendees=[w.vet],
+    )
+    detail = _text(client.get(reverse("field:training", args=[w.training.pk])))
+    assert 'data-testid="campaign"><a href="/campaigns/' in detail
+    assert "Heart launch" in detail
+    listed = _text(client.get(reverse("field:trainings")))
+    assert "Heart launch" in listed
+    assert "Second launch" in listed
+    only = _text(client.get(reverse("field:trainings") + f"?campaign={second.slug}"))
+    assert reverse("field:training", args=[other.pk]) in only
+    assert reverse("field:training", args=[w.training.pk]) not in only
+    assert f'<option value="{second.slug}" selected>Second launch</option>' in only
+    draft = make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    hidden = client.get(reverse("field:trainings") + f"?campaign={draft.slug}")
+    assert hidden.status_code == 404, "a rep cannot filter by a draft campaign"
+    clinic_page = _text(client.get(reverse("field:clinic", args=[w.clinic.pk])))
+    assert "Second launch" in clinic_page
 
 
 def test_scores_out_of_range_are_refused_on_the_form(client, org):
@@ -176,7 +283,13 @@ def test_rep_territory_page_ranks_targets_and_suggests_untrained_clinics(client,
     small = clinic(org, code="CL-SMALL", name="Small Vets", potential=10)
     clinic(org, org.territory_other, code="CL-ELSEWHERE", name="Elsewhere Vets", potential=99)
     services.training_log(
-        by=rep, rep=rep, clinic=big, date=YESTERDAY, format="in_clinic", attendees=[vet(big)]
+        campaign=live_campaign(org),
+        by=rep,
+        rep=rep,
+        clinic=big,
+        date=YESTERDAY,
+        format="in_clinic",
+        attendees=[vet(big)],
     )
     services.activity_log(
         by=rep, clinic=small, kind="call", occurred_at=timezone.now() - dt.timedelta(days=2)
@@ -253,7 +366,13 @@ def _crowd(org, n: int = 25):
         c = clinic(org, code=f"CL-{i:03}", potential=i)
         vets = [vet(c), vet(c)]
         services.training_log(
-            by=rep, rep=rep, clinic=c, date=YESTERDAY, format="in_clinic", attendees=vets
+            campaign=live_campaign(org),
+            by=rep,
+            rep=rep,
+            clinic=c,
+            date=YESTERDAY,
+            format="in_clinic",
+            attendees=vets,
         )
         services.activity_log(
             by=rep,
@@ -353,7 +472,13 @@ def test_territory_overview_ranks_by_attention_and_pages_keep_the_search(client,
         if t.code != "T07":
             c = Clinic.objects.get(territory=t)
             services.training_log(
-                by=rep, rep=rep, clinic=c, date=YESTERDAY, format="in_clinic", attendees=[vet(c)]
+                campaign=live_campaign(org),
+                by=rep,
+                rep=rep,
+                clinic=c,
+                date=YESTERDAY,
+                format="in_clinic",
+                attendees=[vet(c)],
             )
     clinic(org, made[2], code="CL-T03-B", potential=1.0)
     _login(client, org, Role.SALES_MANAGER)

@@ -94,6 +94,7 @@ def _training_in(org):
     w = world(org)
     return {
         "clinic_id": w.clinic.pk,
+        "campaign_id": w.training.campaign_id,
         "date": _yesterday()[:10],
         "format": "in_clinic",
         "attendees": [{"vet_id": w.vet.pk, "pre_score": 40, "post_score": 80}],

@@ -64,6 +64,7 @@ def _training_at_other(org: Any) -> dict[str, Any]:
     w = world(org)
     return {
         "clinic_id": w.other_clinic.pk,
+        "campaign_id": w.training.campaign_id,
         "date": _yesterday().date().isoformat(),
         "format": "in_clinic",
         "attendees": [{"vet_id": w.other_vet.pk, "pre_score": 40, "post_score": 80}],
@@ -74,6 +75,7 @@ def _own_training_with_other_attendee(org: Any) -> dict[str, Any]:
     w = world(org)
     return {
         "clinic_id": w.clinic.pk,
+        "campaign_id": w.training.campaign_id,
         "date": _yesterday().date().isoformat(),
         "format": "in_clinic",
         "attendees": [{"vet_id": w.other_vet.pk, "pre_score": 40, "post_score": 80}],

@@ -337,6 +337,8 @@ def test_kit_link_scores_reach_the_customer_training(org, t):
         kit=kit, user=t.rep, training=w.training, vets=[w.vet], base_url="https://ov.example"
     )
     assert len(mail.outbox) == 0  # the vet did not consent to be contacted
+    invited = AuditEvent.objects.get(action="training.kit.invite")
+    assert invited.after["campaign"] == w.training.campaign_id
     found = services.kit_invitation_from_token(token)
     assert found.pk == invitation.pk
     with pytest.raises(TrainingRuleError, match="pre-test before the post-test"):

@@ -300,6 +300,10 @@ def test_the_vet_takes_pre_and_post_test_through_a_personal_link(client, org, t)
     )
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
+    # The training the links came from, with the campaign its scores count for.
+    assert f"<td>{w.training.date:%Y-%m-%d} · {w.training.campaign}</td>" in page
+    invite_table = page[page.index('data-testid="kit-trainings"') :]
+    assert f"<td>{w.training.campaign}</td>" in invite_table
     link = re.search(r'value="(http://testserver/training/kit/[^"]+)"', page).group(1)
     client.logout()
     path = link.replace("http://testserver", "")

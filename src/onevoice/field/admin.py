@@ -68,9 +68,9 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(CustomerTraining)
 class CustomerTrainingAdmin(ReadOnlyAdmin):
-    list_display = ("code", "date", "format", "clinic", "rep", "field_vet")
-    list_select_related = ("clinic", "rep", "field_vet")
-    list_filter = ("format",)
+    list_display = ("code", "date", "campaign", "format", "clinic", "rep", "field_vet")
+    list_select_related = ("clinic", "campaign", "rep", "field_vet")
+    list_filter = ("campaign", "format")
     date_hierarchy = "date"
     search_fields = ("code", "clinic__code", "clinic__name")
     inlines = [AttendanceInline]

@@ -46,6 +46,7 @@ ERROR_NO_SUCH = "No {what} with id {pk}."
 ERROR_NO_CODE = "No {what} with code {code!r}."
 ERROR_CAMPAIGN_HIDDEN = "You cannot see campaign {pk}."
 ERROR_HEAD_OFFICE_ONLY = "Treatment dates of every clinic are for head-office roles."
+ERROR_NO_CAMPAIGN_REF = "No campaign with slug or id {ref!r}."
 
 
 @contextmanager
@@ -98,6 +99,15 @@ def _campaign(user: User, pk: int | None) -> Campaign | None:
     campaign: Campaign = _one(Campaign, pk, "campaign")
     if not can_view_campaign(user=user, campaign=campaign):
         raise HttpError(403, ERROR_CAMPAIGN_HIDDEN.format(pk=pk))
+    return campaign
+
+
+def _campaign_ref(user: User, ref: str) -> Campaign:
+    """The campaign the user may see whose slug, or else id, is ``ref``; 404 otherwise
+    (one answer for unknown and hidden, so a draft's slug cannot be probed)."""
+    campaign = selectors.campaign_for_filter(user=user, ref=ref.strip())
+    if campaign is None:
+        raise HttpError(404, ERROR_NO_CAMPAIGN_REF.format(ref=ref))
     return campaign
 
 
@@ -256,6 +266,7 @@ class TrainingOut(Schema):
     id: int
     code: str
     clinic: str
+    campaign_id: int | None
     date: dt.date
     format: str
     rep: str
@@ -274,6 +285,7 @@ class TrainingPage(Schema):
 
 class TrainingIn(Schema):
     clinic_id: int
+    campaign_id: int
     date: dt.date
     format: TrainingFormat
     attendees: list[AttendeeIn]
@@ -408,6 +420,7 @@ def _training_out(t: CustomerTraining) -> dict[str, Any]:
         "id": t.pk,
         "code": t.code,
         "clinic": t.clinic.code,
+        "campaign_id": t.campaign_id,
         "date": t.date,
         "format": t.format,
         "rep": t.rep.username,
@@ -705,14 +718,18 @@ def training_list(
     clinic_id: int | None = None,
     format: str = "",
     since: dt.date | None = None,
+    campaign: str = "",
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
+    """Customer trainings at the clinics you may see; ``campaign`` (slug or id) narrows
+    them to one campaign's."""
     user = _reader(request)
     filters = selectors.TrainingFilters(
         clinic=_clinic(user, clinic_id) if clinic_id else None,
         format=format if format in TrainingFormat else "",
         since=since,
+        campaign=_campaign_ref(user, campaign) if campaign else None,
     )
     qs = selectors.training_list(user=user, filters=filters).prefetch_related(
         "trainingattendance_set__vet", "asset_versions"
@@ -723,11 +740,17 @@ def training_list(
 
 @router.post("/trainings", response={201: TrainingOut}, url_name="field_training_create")
 def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
-    """Log a customer training by you (a rep), with or without a technical field vet."""
+    """Log a customer training by you (a rep) for a campaign, with or without a technical
+    field vet. The campaign must be ready, live or closed and its window hold the date."""
     user = signed_in(request)
     clinic = _clinic(user, payload.clinic_id)
     with _refusals():
         perms.access_new_training(user=user, clinic=clinic)
+        # Which campaigns a training may name is the service's rule; an unknown id gets
+        # its answer too (400), so ids of campaigns the rep may not see cannot be probed.
+        campaign = Campaign.objects.filter(pk=payload.campaign_id).first()
+        if campaign is None:
+            raise FieldRuleError(services.ERROR_TRAINING_CAMPAIGN_REFUSED, field="campaign")
         attendees = perms.access_attendees(
             user=user, vets=_many(Vet, [a.vet_id for a in payload.attendees], "vet")
         )
@@ -744,6 +767,7 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
             notes=payload.notes,
             scores={a.vet_id: (a.pre_score, a.post_score) for a in payload.attendees},
             asset_versions=_many(AssetVersion, payload.asset_version_ids, "asset version"),
+            campaign=campaign,
         )
     return Status(201, _training_out(_training_qs().get(pk=training.pk)))
 
@@ -826,10 +850,15 @@ def territory_targets(request: HttpRequest, code: str, sort: str = "potential") 
 
 
 @router.get("/treatment-dates", response=dict[str, dt.date], url_name="field_treatment_dates")
-def treatment_dates(request: HttpRequest) -> dict[str, dt.date]:
-    """Each trained clinic's treatment date (its first vet trained), by clinic code."""
-    if not perms.can_view_all_clinics(user=signed_in(request)):
+def treatment_dates(request: HttpRequest, campaign: str = "") -> dict[str, dt.date]:
+    """Each trained clinic's treatment date (its first training, hosted or attended), by
+    clinic code. With ``campaign`` (slug or id), only that campaign's trainings count:
+    the treatment dates of its uplift."""
+    user = signed_in(request)
+    if not perms.can_view_all_clinics(user=user):
         raise HttpError(403, ERROR_HEAD_OFFICE_ONLY)
+    if campaign:
+        return selectors.clinic_treatment_dates(campaign_id=_campaign_ref(user, campaign).pk)
     return selectors.clinic_treatment_dates()
 
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from onevoice.campaigns.choices import CampaignStatus
+
 
 class Segment(models.TextChoices):
     INDEPENDENT_SMALL = "independent_small", "Independent, small"
@@ -41,6 +43,15 @@ class AdoptionStage(models.TextChoices):
 
 # Rung of each stage, 0 for unaware: ladder moves and rankings compare these.
 STAGE_RANK: dict[str, int] = {stage.value: i for i, stage in enumerate(AdoptionStage)}
+
+# Campaigns a customer training can be logged for. Ready: signed for the field (a live
+# campaign whose content changes drops back to ready until signed again, and reps keep
+# training meanwhile); live; closed: a training given before the end, logged late. Not a
+# draft or a campaign in co-creation (not in the field yet), nor a reviewed one (its
+# uplift is final).
+TRAINING_CAMPAIGN_STATUSES: frozenset[str] = frozenset(
+    {CampaignStatus.READY, CampaignStatus.LIVE, CampaignStatus.CLOSED}
+)
 
 
 class ImportKind(models.TextChoices):

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from onevoice.accounts.models import Region, Territory, User
 from onevoice.accounts.selectors import territories_for
+from onevoice.campaigns.models import Campaign
 from onevoice.field import selectors
 from onevoice.field.choices import ActivityKind, AdoptionStage, ImportKind, TrainingFormat
 from onevoice.field.crm_import import FIELDS, MAX_FILE_BYTES
 from onevoice.field.models import Activity, Clinic, CustomerTraining, Vet
-from onevoice.field.selectors import CampaignToolkit
+from onevoice.field.selectors import CampaignToolkit, TrainingCampaigns
 
 
 class ClinicForm(forms.ModelForm):
@@ -215,8 +216,14 @@ class ActivityForm(forms.Form):
 
 
 class TrainingForm(forms.Form):
-    """A customer training at one clinic: format, who delivered, who attended, materials."""
+    """A customer training at one clinic for one campaign: format, who delivered, who
+    attended, materials."""
 
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(),
+        empty_label="— choose the campaign —",
+        help_text="The campaign this training was given for: its uplift counts the training.",
+    )
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     format = forms.ChoiceField(choices=TrainingFormat.choices)
     field_vet = forms.ModelChoiceField(
@@ -238,28 +245,50 @@ class TrainingForm(forms.Form):
         self,
         *args: Any,
         clinic: Clinic,
-        toolkit: CampaignToolkit | None = None,
+        campaigns: TrainingCampaigns,
         training: CustomerTraining | None = None,
         **kwargs: Any,
     ) -> None:
         if training is not None:
             kwargs.setdefault("initial", self.initial_for(training))
         else:
-            kwargs.setdefault("initial", {"date": timezone.localdate()})
+            kwargs.setdefault(
+                "initial", {"date": timezone.localdate(), "campaign": campaigns.preselected}
+            )
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        self.toolkit = toolkit
+        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[c.pk for c in campaigns.campaigns]
+        ).order_by("-start_date", "name")
         self.fields["attendees"].queryset = _vet_choices(clinic)  # type: ignore[attr-defined]
         self.fields["field_vet"].queryset = selectors.field_vets_for(clinic=clinic)  # type: ignore[attr-defined]
-        recorded = {"asset_versions": list(training.asset_versions.all())} if training else {}
-        _add_toolkit(self, toolkit, full=False, recorded=recorded)
+        recorded = list(training.asset_versions.all()) if training else []
+        offered = _merged(campaigns.assets, recorded)
+        self.offers_assets = bool(offered)
+        if self.offers_assets:
+            # Assets of every campaign offered, each named with its campaign when there
+            # are several: the service refuses an asset of another campaign than the one
+            # chosen, beside this field.
+            names = {c.pk: str(c) for c in campaigns.campaigns}
+            several = len({v.asset.campaign_id for v in offered}) > 1
+
+            def describe(v: Any) -> str:
+                label = f"{v.asset} (v{v.number}, {v.asset.get_kind_display()})"
+                if several:
+                    label += f" · {names.get(v.asset.campaign_id) or v.asset.campaign}"
+                return label
+
+            self.fields["asset_versions"] = _ToolkitChoices(
+                offered, "Approved assets used", describe
+            )
 
     def asset_versions(self) -> list[Any] | None:
-        return self.cleaned_data["asset_versions"] if self.toolkit else None
+        return self.cleaned_data["asset_versions"] if self.offers_assets else None
 
     @classmethod
     def initial_for(cls, training: CustomerTraining) -> dict[str, Any]:
         return {
+            "campaign": training.campaign,
             "asset_versions": [str(v.pk) for v in training.asset_versions.all()],
             "date": training.date,
             "format": training.format,

@@ -19,6 +19,8 @@ from onevoice.accounts.models import Territory, User
 from onevoice.accounts.permissions import can_view_territory, request_user, role_of
 from onevoice.accounts.roles import ROLE_PERMISSIONS
 from onevoice.accounts.selectors import territories_for
+from onevoice.campaigns.models import Campaign
+from onevoice.campaigns.permissions import can_view_campaign
 from onevoice.field.models import Activity, Clinic, CrmImport, CustomerTraining, Vet
 
 ERROR_CLINIC_DENIED = "This clinic is outside your territories."
@@ -173,6 +175,15 @@ def access_training(
     if change and not can_change_training(user=user, training=training):
         raise PermissionDenied(ERROR_TRAINING_CHANGE_DENIED)
     return training
+
+
+def training_campaign_shown(*, user: User, training: CustomerTraining) -> Campaign | None:
+    """The training's campaign, if the user may see it: migration 0011 may have placed an
+    old training in a draft campaign, whose name reps and field vets must not read."""
+    campaign = training.campaign
+    if campaign is None or not can_view_campaign(user=user, campaign=campaign):
+        return None
+    return campaign
 
 
 def can_move_on_ladder(*, user: User, clinic: Clinic) -> bool:

@@ -33,10 +33,10 @@ from django.utils import timezone
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Territory, User
 from onevoice.campaigns import selectors as campaign_selectors
-from onevoice.campaigns.choices import ApprovalStatus
+from onevoice.campaigns.choices import ApprovalStatus, CampaignStatus
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 from onevoice.campaigns.permissions import can_view_campaign
-from onevoice.field.choices import STAGE_RANK, AdoptionStage
+from onevoice.field.choices import STAGE_RANK, TRAINING_CAMPAIGN_STATUSES, AdoptionStage
 from onevoice.field.models import (
     Activity,
     Clinic,
@@ -221,7 +221,7 @@ def trainings_for_clinic(*, clinic: Clinic) -> list[CustomerTraining]:
     ids = list(hosted.order_by().union(attended.order_by()))
     return list(
         CustomerTraining.objects.filter(pk__in=ids)
-        .select_related("clinic", "rep", "field_vet")
+        .select_related("clinic", "rep", "field_vet", "campaign")
         .annotate(n_attendees=Count("trainingattendance"))
         .order_by("-date", "code")
     )
@@ -252,7 +252,9 @@ def vet_for_page(*, pk: int) -> Vet:
 def attendance_of(*, vet: Vet) -> list[TrainingAttendance]:
     return list(
         TrainingAttendance.objects.filter(vet=vet)
-        .select_related("training__clinic", "training__rep", "training__field_vet")
+        .select_related(
+            "training__clinic", "training__rep", "training__field_vet", "training__campaign"
+        )
         .order_by("-training__date")
     )
 
@@ -308,6 +310,7 @@ class TrainingFilters:
     format: str = ""
     since: dt.date | None = None
     codelivered_by: User | None = None
+    campaign: Campaign | None = None
 
 
 def training_list(
@@ -326,8 +329,10 @@ def training_list(
         qs = qs.filter(date__gte=f.since)
     if f.codelivered_by is not None:
         qs = qs.filter(field_vet=f.codelivered_by)
+    if f.campaign is not None:
+        qs = qs.filter(campaign=f.campaign)
     return (
-        qs.select_related("clinic__territory", "rep", "field_vet")
+        qs.select_related("clinic__territory", "rep", "field_vet", "campaign")
         .annotate(n_attendees=Count("trainingattendance"))
         .order_by("-date", "code")
     )
@@ -336,7 +341,7 @@ def training_list(
 def training_for_page(*, pk: int) -> CustomerTraining:
     return (
         CustomerTraining.objects.select_related(
-            "clinic__territory__team", "clinic__region", "rep", "field_vet", "logged_by"
+            "clinic__territory__team", "clinic__region", "rep", "field_vet", "logged_by", "campaign"
         )
         .prefetch_related(
             "asset_versions__asset",
@@ -349,6 +354,56 @@ def training_for_page(*, pk: int) -> CustomerTraining:
         )
         .get(pk=pk)
     )
+
+
+def campaigns_visible_to(*, user: User) -> QuerySet[Campaign]:
+    """The campaigns the user may see, newest first: the trainings list filters by them."""
+    return campaign_selectors.campaign_list_for(user=user).order_by("-start_date", "name")
+
+
+def campaign_for_filter(*, user: User, ref: str) -> Campaign | None:
+    """The campaign the user may see whose slug, or else id, is ``ref``; None if none is."""
+    visible = campaigns_visible_to(user=user)
+    found = visible.filter(slug=ref).first()
+    if found is None and ref.isdigit():
+        found = visible.filter(pk=int(ref)).first()
+    return found
+
+
+@dataclass
+class TrainingCampaigns:
+    """What the customer-training form offers: the campaigns the user may log trainings
+    for (newest first), the one to preselect, and the approved assets of each."""
+
+    campaigns: list[Campaign]
+    preselected: Campaign | None
+    assets: list[AssetVersion]
+
+
+def training_campaigns_for(*, user: User, current: Campaign | None = None) -> TrainingCampaigns:
+    """The campaigns ``user`` may log customer trainings for, plus ``current`` (the
+    campaign of a training being edited, which it may keep whatever its status now).
+
+    Preselected: ``current``, else the only campaign, else the most recent live one.
+    """
+    campaigns = list(
+        campaign_selectors.campaign_list_for(user=user)
+        .filter(status__in=TRAINING_CAMPAIGN_STATUSES)
+        .order_by("-start_date", "name")
+    )
+    if current is not None and current not in campaigns:
+        campaigns.append(current)
+    preselected = current
+    if preselected is None and len(campaigns) == 1:
+        preselected = campaigns[0]
+    if preselected is None:
+        preselected = next((c for c in campaigns if c.status == CampaignStatus.LIVE), None)
+    assets = [
+        version
+        for campaign in campaigns
+        for version in campaign_selectors.asset_versions_for_reps(campaign=campaign)
+    ]
+    return TrainingCampaigns(campaigns=campaigns, preselected=preselected, assets=assets)
 
 
 def field_vets_for(*, clinic: Clinic | None = None) -> QuerySet[User]:

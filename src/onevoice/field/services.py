@@ -24,9 +24,11 @@ from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.campaigns import services as campaign_services
 from onevoice.campaigns.choices import ApprovalStatus
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
+from onevoice.campaigns.permissions import can_view_campaign
 from onevoice.field import contacted, trained
 from onevoice.field import crm_import as crm
 from onevoice.field.choices import (
+    TRAINING_CAMPAIGN_STATUSES,
     ActivityKind,
     AdoptionStage,
     ImportKind,
@@ -243,6 +245,15 @@ ERROR_MESSAGE_NOT_APPROVED = "Key message {message!r} is not an approved message
 ERROR_ASSET_NOT_USABLE = "{version} is not an approved, unexpired asset of {campaign}."
 ERROR_OBJECTION_OTHER_CAMPAIGN = "Objection {objection!r} is not in the register of {campaign}."
 ERROR_ALREADY_ERASED = "{vet}: personal data already erased on {at:%Y-%m-%d}."
+ERROR_TRAINING_NO_CAMPAIGN = "Say which campaign this customer training was given for."
+# Never names the campaign: it may be a draft the rep must not learn of.
+ERROR_TRAINING_CAMPAIGN_REFUSED = (
+    "That is not a campaign you can log trainings for: choose a ready, live or closed campaign."
+)
+ERROR_TRAINING_OUTSIDE_CAMPAIGN = (
+    "The training on {date} is outside the window of {campaign}, {start} to {end}."
+)
+ERROR_ASSET_OTHER_CAMPAIGN = "{version} is not an asset of {campaign}, this training's campaign."
 
 # Clock skew allowed between a rep's device and the server for "now".
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -268,11 +279,19 @@ ACTIVITY_CHANGEABLE = (
     "next_step",
     "campaign",
 )
-TRAINING_CHANGEABLE = ("date", "format", "field_vet", "topic", "materials", "notes")
+TRAINING_CHANGEABLE = ("date", "format", "field_vet", "topic", "materials", "notes", "campaign")
 
 
 class FieldRuleError(ValueError):
-    """A field-work change breaks a rule of the data; the message says which, to the user."""
+    """A field-work change breaks a rule of the data; the message says which, to the user.
+
+    ``field`` names the input the rule is about, when one is, so a form shows the
+    message beside it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -707,20 +726,26 @@ def training_log(
     notes: str = "",
     scores: Mapping[int, tuple[float | None, float | None]] | None = None,
     asset_versions: Sequence[AssetVersion] = (),
+    campaign: Campaign,
 ) -> CustomerTraining:
-    """Record a customer training ``rep`` gave at ``clinic``, with or without a field vet.
+    """Record a customer training ``rep`` gave at ``clinic`` for ``campaign``, with or
+    without a field vet.
 
     Its date is when the attendees' clinics count as trained (their treatment date), so
-    trainings are logged once they have happened. ``scores`` maps a vet's id to their
-    pre- and post-test scores (0 to 100) when already known. ``asset_versions`` are the
-    approved campaign assets used as materials, each recorded as used with the clinic.
+    trainings are logged once they have happened; the campaign's uplift counts it, so
+    the date must fall in the campaign's window and the campaign must be one ``by`` and
+    ``rep`` may log trainings for (``TRAINING_CAMPAIGN_STATUSES``). ``scores`` maps a
+    vet's id to their pre- and post-test scores (0 to 100) when already known.
+    ``asset_versions`` are approved assets of the campaign used as materials, each
+    recorded as used with the clinic.
     """
     _check_choice("format", format, TrainingFormat)
     _check_past("The customer training", date)
+    _check_training_campaign(campaign, date, users=(by, rep))
     _check_role(rep, Role.SALES_REP, ERROR_NOT_REP)
     _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
     _check_attendees(attendees, clinic, format)
-    _check_training_assets(asset_versions)
+    _check_training_assets(asset_versions, campaign, by=by)
     scores = scores or {}
     for vet in attendees:
         pre, post = scores.get(vet.pk, (None, None))
@@ -729,6 +754,7 @@ def training_log(
     training = CustomerTraining.objects.create(
         code=_new_code("CT"),
         clinic=clinic,
+        campaign=campaign,
         date=date,
         format=format,
         rep=rep,
@@ -755,7 +781,7 @@ def training_log(
         action="training.log",
         obj=training,
         after={
-            **_snapshot(training, ("clinic", "date", "format", "rep", "field_vet")),
+            **_snapshot(training, ("clinic", "campaign", "date", "format", "rep", "field_vet")),
             "attendees": sorted(v.pk for v in attendees),
             "asset_versions": sorted(v.pk for v in asset_versions),
         },
@@ -763,11 +789,59 @@ def training_log(
     return training
 
 
-def _check_training_assets(asset_versions: Iterable[AssetVersion]) -> None:
+def _check_training_campaign(
+    campaign: Campaign | None, date: dt.date, *, users: Iterable[User | None]
+) -> None:
+    """The campaign must be one the users see and may log trainings for, and its window
+    must hold the training's date."""
+    if campaign is None:
+        raise FieldRuleError(ERROR_TRAINING_NO_CAMPAIGN, field="campaign")
+    if campaign.status not in TRAINING_CAMPAIGN_STATUSES or any(
+        user is not None and not can_view_campaign(user=user, campaign=campaign) for user in users
+    ):
+        raise FieldRuleError(ERROR_TRAINING_CAMPAIGN_REFUSED, field="campaign")
+    if not campaign.start_date <= date <= campaign.end_date:
+        raise FieldRuleError(
+            ERROR_TRAINING_OUTSIDE_CAMPAIGN.format(
+                date=date.isoformat(),
+                campaign=campaign,
+                start=campaign.start_date.isoformat(),
+                end=campaign.end_date.isoformat(),
+            ),
+            field="campaign",
+        )
+
+
+def _asset_named(version: AssetVersion, by: User | None) -> str:
+    """The version by its title where the user sees its campaign, by its id elsewhere."""
+    if by is None or can_view_campaign(user=by, campaign=version.asset.campaign):
+        return str(version)
+    return f"Asset version {version.pk}"
+
+
+def _check_training_assets(
+    asset_versions: Iterable[AssetVersion],
+    campaign: Campaign | None,
+    *,
+    by: User | None,
+    usable: bool = True,
+) -> None:
+    """Each asset must be the training campaign's and, with ``usable``, approved and
+    unexpired (what is added now; what was recorded may have expired since)."""
     for version in asset_versions:
-        if not campaign_services.asset_version_available(version):
+        if campaign is None:
+            raise FieldRuleError(ERROR_TRAINING_NO_CAMPAIGN, field="campaign")
+        if version.asset.campaign_id != campaign.pk:
             raise FieldRuleError(
-                ERROR_ASSET_NOT_USABLE.format(version=version, campaign=version.asset.campaign)
+                ERROR_ASSET_OTHER_CAMPAIGN.format(
+                    version=_asset_named(version, by), campaign=campaign
+                ),
+                field="asset_versions",
+            )
+        if usable and not campaign_services.asset_version_available(version):
+            raise FieldRuleError(
+                ERROR_ASSET_NOT_USABLE.format(version=version, campaign=campaign),
+                field="asset_versions",
             )
 
 
@@ -781,7 +855,11 @@ def training_update(
     asset_versions: Sequence[AssetVersion] | None = None,
 ) -> CustomerTraining:
     """Correct a training; ``attendees`` replaces who attended (scores of those who stay
-    are kept), ``asset_versions`` the approved assets used (new ones recorded as used)."""
+    are kept), ``asset_versions`` the approved assets used (new ones recorded as used).
+
+    A new campaign or date is checked as ``training_log`` checks them; the assets the
+    training keeps must then be the new campaign's.
+    """
     unknown = sorted(set(changes) - set(TRAINING_CHANGEABLE))
     if unknown:
         raise FieldRuleError(
@@ -791,6 +869,18 @@ def training_update(
         _check_choice("format", changes["format"], TrainingFormat)
     if "date" in changes:
         _check_past("The customer training", changes["date"])
+    campaign = changes.get("campaign", training.campaign)
+    new_campaign = "campaign" in changes and changes["campaign"] != training.campaign
+    if new_campaign or ("date" in changes and changes["date"] != training.date):
+        _check_training_campaign(
+            campaign, changes.get("date", training.date), users=(by, training.rep)
+        )
+    current_assets: list[AssetVersion] = []
+    if new_campaign or asset_versions is not None:
+        current_assets = list(training.asset_versions.select_related("asset"))
+    if new_campaign:
+        kept = current_assets if asset_versions is None else list(asset_versions)
+        _check_training_assets(kept, campaign, by=by, usable=False)
     if "field_vet" in changes:
         _check_role(changes["field_vet"], Role.FIELD_VET, ERROR_NOT_FIELD_VET)
     fmt = changes.get("format", training.format)
@@ -821,12 +911,11 @@ def training_update(
     if "date" in changed or "attendees" in after:
         trained.clinics_refresh(clinic_ids=touched)
     if asset_versions is not None:
-        current = list(training.asset_versions.all())
-        added = [v for v in asset_versions if v not in current]
-        _check_training_assets(added)
-        if {v.pk for v in current} != {v.pk for v in asset_versions}:
+        added = [v for v in asset_versions if v not in current_assets]
+        _check_training_assets(added, campaign, by=by)
+        if {v.pk for v in current_assets} != {v.pk for v in asset_versions}:
             training.asset_versions.set(asset_versions)
-            before["asset_versions"] = sorted(v.pk for v in current)
+            before["asset_versions"] = sorted(v.pk for v in current_assets)
             after["asset_versions"] = sorted(v.pk for v in asset_versions)
             _record_campaign_use(by=training.rep, clinic=training.clinic, asset_versions=added)
     if after:

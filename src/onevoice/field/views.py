@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -37,7 +37,7 @@ from onevoice.field.choices import (
     RowAction,
     TrainingFormat,
 )
-from onevoice.field.models import CrmImport
+from onevoice.field.models import CrmImport, CustomerTraining
 from onevoice.field.permissions import (
     access_activity,
     access_attendees,
@@ -62,6 +62,7 @@ from onevoice.field.permissions import (
     can_move_on_ladder,
     roles_with,
     signed_in,
+    training_campaign_shown,
 )
 from onevoice.field.services import FieldRuleError
 
@@ -88,6 +89,24 @@ def _query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def _with_campaigns(user: User, trainings: Iterable[CustomerTraining]) -> list[CustomerTraining]:
+    """The trainings, each with ``campaign_shown``: its campaign where the user may see it."""
+    rows = list(trainings)
+    for t in rows:
+        t.campaign_shown = training_campaign_shown(user=user, training=t)  # type: ignore[attr-defined]
+    return rows
+
+
+def _attendance_with_campaigns(user: User, attendance: list[Any]) -> list[Any]:
+    _with_campaigns(user, (a.training for a in attendance))
+    return attendance
+
+
+def _rule_error(form: Any, exc: FieldRuleError) -> None:
+    """Show a service's refusal beside the input it is about (the form's top otherwise)."""
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
 
 
 def _visible_territory(user: User, code: str | None) -> Territory | None:
@@ -172,7 +191,7 @@ def clinic_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "clinic": clinic,
             "vets": selectors.vets_of(clinic=clinic),
-            "trainings": selectors.trainings_for_clinic(clinic=clinic),
+            "trainings": _with_campaigns(user, selectors.trainings_for_clinic(clinic=clinic)),
             "activities": selectors.activities_for_clinic(clinic=clinic),
             "history": selectors.ladder_history(clinic=clinic),
             "ladder_form": forms.LadderForm(initial={"to_stage": clinic.stage}),
@@ -261,7 +280,7 @@ def vet_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "vet": vet,
             "clinic": vet.clinic,
-            "attendance": selectors.attendance_of(vet=vet),
+            "attendance": _attendance_with_campaigns(user, selectors.attendance_of(vet=vet)),
             "activities": selectors.activities_of_vet(vet=vet),
             "history": selectors.ladder_history(vet=vet),
             "ladder_form": forms.LadderForm(initial={"to_stage": vet.stage}),
@@ -434,7 +453,13 @@ def training_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.TrainingFilters(format=fmt if fmt in TrainingFormat else "")
     if request.GET.get("mine") == "codelivered":
         filters.codelivered_by = user
+    ref = request.GET.get("campaign", "").strip()
+    if ref:
+        filters.campaign = selectors.campaign_for_filter(user=user, ref=ref)
+        if filters.campaign is None:
+            raise Http404("No such campaign.")
     page = _page(request, selectors.training_list(user=user, filters=filters))
+    page.object_list = _with_campaigns(user, page.object_list)
     return render(
         request,
         "field/training_list.html",
@@ -442,6 +467,9 @@ def training_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "formats": TrainingFormat.choices,
+            "campaigns": list(
+                selectors.campaigns_visible_to(user=user).values_list("slug", "name")
+            ),
             "query": _query_without_page(request),
         },
     )
@@ -450,6 +478,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 def _training_data(form: forms.TrainingForm) -> dict[str, Any]:
     data = form.cleaned_data
     return {
+        "campaign": data["campaign"],
         "date": data["date"],
         "format": data["format"],
         "field_vet": data["field_vet"],
@@ -464,7 +493,9 @@ def training_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     clinic = access_new_training(user=user, clinic=_get(selectors.clinic_for_page, pk))
     form = forms.TrainingForm(
-        request.POST or None, clinic=clinic, toolkit=selectors.campaign_toolkit(user=user)
+        request.POST or None,
+        clinic=clinic,
+        campaigns=selectors.training_campaigns_for(user=user),
     )
     if request.method == "POST" and form.is_valid():
         attendees = access_attendees(user=user, vets=list(form.cleaned_data["attendees"]))
@@ -478,7 +509,7 @@ def training_create(request: HttpRequest, pk: int) -> HttpResponse:
                 **_training_data(form),
             )
         except FieldRuleError as exc:
-            form.add_error(None, str(exc))
+            _rule_error(form, exc)
         else:
             messages.success(request, f"{training} logged. Add the vets' test scores when known.")
             return redirect("field:training", pk=training.pk)
@@ -496,6 +527,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "field/training_detail.html",
         {
             "training": training,
+            "campaign": training_campaign_shown(user=user, training=training),
             "attendance": training.trainingattendance_set.all(),
             "can_change": can_change_training(user=user, training=training),
         },
@@ -511,7 +543,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.TrainingForm(
         request.POST or None,
         clinic=training.clinic,
-        toolkit=selectors.campaign_toolkit(user=user),
+        campaigns=selectors.training_campaigns_for(user=user, current=training.campaign),
         training=training,
     )
     if request.method == "POST" and form.is_valid():
@@ -525,7 +557,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 asset_versions=form.asset_versions(),
             )
         except FieldRuleError as exc:
-            form.add_error(None, str(exc))
+            _rule_error(form, exc)
         else:
             messages.success(request, "Customer training saved.")
             return redirect("field:training", pk=pk)

@@ -945,8 +945,9 @@ def _kit(
     rep = users.get(usernames.get(login_rep_id, ""))
     if rep is None:
         return
+    # The kit's scores go to the training's attendance: a training of the kit's campaign.
     training = (
-        CustomerTraining.objects.filter(rep=rep)
+        CustomerTraining.objects.filter(rep=rep, campaign=campaign)
         .order_by("-date")
         .prefetch_related("attendees")
         .first()

@@ -674,7 +674,7 @@ def invitations_visible(*, user: User, kit: CustomerKit | None = None) -> QueryS
     qs = KitInvitation.objects.filter(invitation_scope(user=user))
     if kit is not None:
         qs = qs.filter(kit=kit)
-    return qs.select_related("kit", "vet__clinic", "training", "issued_by").distinct()
+    return qs.select_related("kit", "vet__clinic", "training__campaign", "issued_by").distinct()
 
 
 def kit_questions(*, kit: CustomerKit) -> list[Question]:

@@ -1376,7 +1376,10 @@ def kit_invite(
     at: dt.datetime | None = None,
 ) -> list[tuple[KitInvitation, str]]:
     """Personal links for vets who attended ``training``; e-mailed to those who agreed to
-    be contacted and have an address. Returns each invitation with its token."""
+    be contacted and have an address. Returns each invitation with its token.
+
+    The scores go to the training's attendance, which its campaign's KPIs read: the audit
+    row names that campaign."""
     if not vets:
         raise TrainingRuleError(ERROR_KIT_NO_VETS)
     attendees = set(training.attendees.values_list("pk", flat=True))
@@ -1414,6 +1417,7 @@ def kit_invite(
             after={
                 "vet": vet.pk,
                 "training": training.pk,
+                "campaign": training.campaign_id,
                 "expires_at": invitation.expires_at.isoformat(),
             },
         )

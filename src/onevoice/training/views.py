@@ -1176,6 +1176,9 @@ def kit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ][:15]
     issued = request.session.pop("kit_links", None)
     invitations = list(selectors.invitations_visible(user=user, kit=kit)[:200])
+    # Each training with the campaign it counts for (None where the user may not see it).
+    for t in [*trainings, *(i.training for i in invitations if i.training is not None)]:
+        t.campaign_shown = field_perms.training_campaign_shown(user=user, training=t)  # type: ignore[attr-defined]
     now = timezone.now()
     for invitation in invitations:
         # The sender can copy a vet's link again while it is valid; tokens carry no secret
