@@ -112,10 +112,13 @@ def _cohort_of(launch: SimulatedLaunch) -> pd.Series:
 
 def test_public_names_are_exported() -> None:
     assert sorted(simulate.__all__) == [
+        "CompanyParams",
         "SEGMENTS",
+        "SimulatedCompany",
         "SimulatedLaunch",
         "SimulationParams",
         "selection_covariates",
+        "simulate_company",
         "simulate_launch",
     ]
 

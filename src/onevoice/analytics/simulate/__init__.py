@@ -51,9 +51,26 @@ Units are packs of 100 tablets (one 10 kg dog needs 60 tablets a month);
 pack sizes and prices are assumptions (see ``products``). Domain figures
 are from ``domain/heart.md``; derived numbers are marked in each module.
 
+The company around the launch. ``simulate_company(CompanyParams(...))``
+returns a :class:`SimulatedCompany`: the same organisation and clinics
+selling four products (the cardiac one plus a parasiticide, an NSAID and a
+dermatology product) in one distributor sales stream from 2022-06 to 2026-11,
+and three campaigns, each on its own product with its own trainings and true
+effect: a large one (Parivo, 2023-06), a null one (Arthrelle, 2024-01) and the
+cardiac launch itself (2025-06), exactly as ``simulate_launch`` makes it. The
+dermatology product is never trained on: a negative control. Each campaign's
+truth is kept beside it, so "campaign-true" measurement (own trainings, own
+SKUs) can be checked against it. See :mod:`.company`, :mod:`.campaigns` and
+:mod:`.portfolio_products`.
+
 The package never imports Django.
 """
 
+from onevoice.analytics.simulate.company import (
+    CompanyParams,
+    SimulatedCompany,
+    simulate_company,
+)
 from onevoice.analytics.simulate.launch import (
     SimulatedLaunch,
     selection_covariates,
@@ -63,8 +80,11 @@ from onevoice.analytics.simulate.params import SEGMENTS, SimulationParams
 
 __all__ = [
     "SEGMENTS",
+    "CompanyParams",
+    "SimulatedCompany",
     "SimulatedLaunch",
     "SimulationParams",
     "selection_covariates",
+    "simulate_company",
     "simulate_launch",
 ]

@@ -8,12 +8,17 @@ import numpy as np
 import pandas as pd
 
 from onevoice.analytics.simulate import demand, rollout, truth
-from onevoice.analytics.simulate.clinics import TIERS, build_clinics
-from onevoice.analytics.simulate.organisation import build_organisation
+from onevoice.analytics.simulate.clinics import TIERS, Clinics, build_clinics
+from onevoice.analytics.simulate.organisation import Organisation, build_organisation
 from onevoice.analytics.simulate.params import SEGMENTS, SimulationParams
 from onevoice.analytics.simulate.products import build_products
 from onevoice.analytics.simulate.readiness import build_readiness
-from onevoice.analytics.simulate.sales import build_sales
+from onevoice.analytics.simulate.sales import (
+    ClinicSalesTerms,
+    SalesLines,
+    draw_sales_lines,
+    sales_frame,
+)
 
 DATE_DTYPE = "datetime64[ns]"
 
@@ -121,6 +126,27 @@ def _month_starts(params: SimulationParams) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=params.n_months, freq="MS").as_unit("ns")
 
 
+@dataclass(frozen=True, eq=False)
+class LaunchInternals:
+    """The arrays behind a :class:`SimulatedLaunch` that the company simulator builds on.
+
+    Not part of the public surface: the company reuses the launch's clinics,
+    organisation, untreated demand model and sales terms through it.
+    """
+
+    org: Organisation
+    clinics: Clinics
+    month_starts: pd.DatetimeIndex
+    first_month: np.ndarray
+    """Campaign month (0-based) of each clinic's first training, -1 if never."""
+    growth: np.ndarray
+    """Untreated growth per clinic (packs/month per month)."""
+    sales_lines: SalesLines
+    """The launch's sales lines (months index ``month_starts``)."""
+    sales_terms: ClinicSalesTerms
+    """Each clinic's SKU mix and discount in the launch's sales."""
+
+
 def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
     """Simulate the launch of a heart-failure drug for dogs, with its ground truth.
 
@@ -143,7 +169,11 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
     >>> launch.sales["date"].nunique()
     30
     """
-    params = params if params is not None else SimulationParams()
+    return build_launch(params if params is not None else SimulationParams())[0]
+
+
+def build_launch(params: SimulationParams) -> tuple[SimulatedLaunch, LaunchInternals]:
+    """Simulate the launch as :func:`simulate_launch` does; also return its internals."""
     # Independent streams per component: changing how names are drawn never
     # changes the sales numbers, and vice versa.
     (
@@ -228,10 +258,9 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
         rng_readiness, org.reps["rep_id"], params.campaign_start
     )
     products = build_products()
-    sales = build_sales(
-        rng_sales,
-        units=units,
-        segment=clinics.segment,
+    sales_lines, sales_terms = draw_sales_lines(rng_sales, units=units, segment=clinics.segment)
+    sales = sales_frame(
+        sales_lines,
         clinic_ids=clinics.clinic_ids,
         month_starts=month_starts,
         skus=products["sku"],
@@ -250,7 +279,7 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
             "treated": post.ravel(),
         }
     )
-    return SimulatedLaunch(
+    launch = SimulatedLaunch(
         regions=org.regions,
         territories=org.territories,
         managers=org.managers,
@@ -273,6 +302,16 @@ def simulate_launch(params: SimulationParams | None = None) -> SimulatedLaunch:
         clinic_months=clinic_months,
         params=params,
     )
+    internals = LaunchInternals(
+        org=org,
+        clinics=clinics,
+        month_starts=month_starts,
+        first_month=first_month,
+        growth=growth,
+        sales_lines=sales_lines,
+        sales_terms=sales_terms,
+    )
+    return launch, internals
 
 
 def selection_covariates(clinics: pd.DataFrame) -> pd.DataFrame:

@@ -94,8 +94,8 @@ def draw_people(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarra
     return first, last
 
 
-def make_ids(prefix: str, n: int, width: int) -> pd.Series:
-    """Return ids ``prefix`` + a 1-based zero-padded counter, widened when ``n`` needs it.
+def make_ids(prefix: str, n: int, width: int, first: int = 1) -> pd.Series:
+    """Return ids ``prefix`` + a zero-padded counter, widened when the numbers need it.
 
     Parameters
     ----------
@@ -105,12 +105,14 @@ def make_ids(prefix: str, n: int, width: int) -> pd.Series:
         How many ids.
     width : int
         Minimum number of digits (``"CL000001"`` has width 6).
+    first : int
+        Number of the first id (1 by default); later batches continue a numbering.
 
     Returns
     -------
     pandas.Series
         String series of ``n`` unique, sortable ids.
     """
-    width = max(width, len(str(n)))
-    numbers = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)
+    width = max(width, len(str(first + n - 1)))
+    numbers = pd.Series(np.arange(first, first + n)).astype(str).str.zfill(width)
     return prefix + numbers

@@ -111,7 +111,35 @@ def cohort_probabilities(params: SimulationParams, z: np.ndarray) -> np.ndarray:
     numpy.ndarray
         Multinomial-logit probabilities.
     """
-    m = np.arange(params.months_post - FIRST_TRAINING_MONTH)
+    return rollout_probabilities(
+        z, months_post=params.months_post, share_never_trained=params.share_never_trained
+    )
+
+
+def rollout_probabilities(
+    z: np.ndarray, *, months_post: int, share_never_trained: float
+) -> np.ndarray:
+    """Return the rollout of :func:`cohort_probabilities` for any campaign length.
+
+    The same multinomial logit (module docstring) for a campaign of
+    ``months_post`` months whose expected never-trained share is
+    ``share_never_trained``; the company simulator uses it for every campaign.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Selection index per clinic.
+    months_post : int
+        Campaign months (>= 2).
+    share_never_trained : float
+        Expected share of clinics never trained in the campaign, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(first training in campaign month m | X)``, shape ``(n_clinics, months_post)``.
+    """
+    m = np.arange(months_post - FIRST_TRAINING_MONTH)
     rollout = -np.expm1(-(m + 1) / ROLLOUT_START_MONTHS) * np.exp(-m / ROLLOUT_DECAY_MONTHS)
     span = max(m.size - 1, 1)
     weight = EARLY_WEIGHT + (LATE_WEIGHT - EARLY_WEIGHT) * m / span
@@ -119,10 +147,10 @@ def cohort_probabilities(params: SimulationParams, z: np.ndarray) -> np.ndarray:
     # Largest log-odds term per clinic, factored out for numerical safety.
     shift = log_odds.max(axis=1)
     log_total = shift + np.log(np.exp(log_odds - shift[:, None]).sum(axis=1))
-    alpha = _calibrate_alpha(log_total, 1.0 - params.share_never_trained)
+    alpha = _calibrate_alpha(log_total, 1.0 - share_never_trained)
     # P(m) = exp(alpha + l_m) / (1 + exp(alpha + log_total))
     log_denominator = np.logaddexp(0.0, alpha + log_total)
-    probabilities = np.zeros((z.size, params.months_post))
+    probabilities = np.zeros((z.size, months_post))
     probabilities[:, FIRST_TRAINING_MONTH:] = np.exp(alpha + log_odds - log_denominator[:, None])
     return probabilities
 
@@ -194,6 +222,7 @@ def build_trainings(
     rep_ids: pd.Series,
     field_vet_ids: pd.Series,
     field_vet_region: np.ndarray,
+    first_training_number: int = 1,
 ) -> Trainings:
     """Draw the customer trainings (first and follow-up) and who attended.
 
@@ -221,6 +250,9 @@ def build_trainings(
         Role of each vet (cardiology leads start with higher test scores).
     field_vet_region : numpy.ndarray
         Region index of each field vet (field vets are contiguous by region).
+    first_training_number : int
+        Number in the first training id (``CT000001`` by default), so trainings
+        of several campaigns can share one numbering.
 
     Returns
     -------
@@ -257,7 +289,7 @@ def build_trainings(
     clinic, dates, fmt, is_first = clinic[order], dates[order], fmt[order], is_first[order]
     with_field_vet, fv_pick = with_field_vet[order], fv_pick[order]
 
-    training_ids = make_ids("CT", n, 6)
+    training_ids = make_ids("CT", n, 6, first=first_training_number)
     field_vet_col = field_vet_ids.take(fv_pick).reset_index(drop=True).where(with_field_vet)
     customer_trainings = pd.DataFrame(
         {
