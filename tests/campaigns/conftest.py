@@ -5,9 +5,32 @@ import pytest
 from onevoice.accounts.choices import Role
 from onevoice.campaigns import services
 from onevoice.campaigns.choices import CampaignStatus
+from onevoice.campaigns.models import Product
+
+# Two SKUs of the campaign's line and one of another line of the portfolio.
+PRODUCTS = (
+    ("CDV-0250-100", "Cardivance", 2.5, 100),
+    ("CDV-0500-100", "Cardivance", 5.0, 100),
+    ("RNL-0100-030", "Renalis", 1.0, 30),
+)
 
 
-def make_campaign(org, *, status=CampaignStatus.CO_CREATION, name="Heart launch"):
+def make_products():
+    return {
+        sku: Product.objects.create(
+            sku=sku,
+            name=f"{family} {mg:g} mg x {n}",
+            family=family,
+            strength_mg=mg,
+            tablets_per_pack=n,
+            list_price=40,
+            treatment_months_per_pack=n / 60,
+        )
+        for sku, family, mg, n in PRODUCTS
+    }
+
+
+def make_campaign(org, *, status=CampaignStatus.CO_CREATION, name="Heart launch", skus=()):
     campaign = services.campaign_create(
         user=org.users[Role.MARKETING],
         name=name,
@@ -19,6 +42,7 @@ def make_campaign(org, *, status=CampaignStatus.CO_CREATION, name="Heart launch"
         end_date=dt.date(2026, 11, 30),
         marketing_lead=org.users[Role.MARKETING],
         sales_lead=org.users[Role.SALES_MANAGER],
+        skus=skus,
     )
     if status != CampaignStatus.DRAFT:
         campaign = services.campaign_transition(
@@ -65,6 +89,18 @@ def ready_and_signed(org, campaign):
     return campaign
 
 
+def live(org, campaign):
+    campaign = ready_and_signed(org, campaign)
+    return services.campaign_transition(
+        campaign=campaign, user=org.users[Role.SALES_MANAGER], target=CampaignStatus.LIVE
+    )
+
+
 @pytest.fixture
 def campaign(org):
     return make_campaign(org)
+
+
+@pytest.fixture
+def products(db):
+    return make_products()

@@ -1,6 +1,6 @@
 """The co-creation flow in a real browser: marketing drafts, a rep raises an objection,
 marketing answers, the reviewer approves, both leads sign, the campaign goes live; then
-an edit voids the sign-offs."""
+an edit voids the sign-offs. The campaign counts the first product of the portfolio."""
 
 from __future__ import annotations
 
@@ -58,9 +58,15 @@ def test_co_create_sign_go_live_then_an_edit_voids_the_sign_offs(server, browser
         mkt.fill(f"[name={name}]", value)
     _choose(mkt, "select[name=marketing_lead]", logins[Role.MARKETING])
     _choose(mkt, "select[name=sales_lead]", logins[Role.SALES_MANAGER])
+    first_sku = mkt.locator("input[name=skus]").first
+    first_sku.check()
+    sku = first_sku.locator("xpath=..").inner_text().rsplit("(", 1)[1].rstrip(")")
     mkt.click("main button[type=submit]")
     status = mkt.locator('[data-testid="campaign-status"]')
     assert status.inner_text() == "Draft"
+    counted = mkt.locator('[data-testid="products-counted"]').inner_text()
+    assert f"({sku})" in counted
+    assert "Sales of these SKUs are what the campaign's KPIs and uplift count." in counted
     campaign_url = mkt.url.split("#")[0]
     mkt.click('[data-testid="transition-co_creation"]')
     assert status.inner_text() == "Co-creation"

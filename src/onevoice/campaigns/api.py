@@ -29,6 +29,12 @@ class CampaignOut(Schema):
     content_version: int
     start_date: dt.date
     end_date: dt.date
+    skus: list[str]
+
+    @staticmethod
+    def resolve_skus(obj: Campaign) -> list[str]:
+        """The SKU codes whose sales the campaign's KPIs and uplift count."""
+        return selectors.campaign_skus(campaign=obj)
 
 
 class EvidenceOut(Schema):
@@ -85,7 +91,7 @@ def _require(allowed: bool) -> None:
 
 @router.get("/", response=list[CampaignOut], summary="Campaigns you may open")
 def campaign_list(request: HttpRequest) -> object:
-    return list(selectors.campaign_list_for(user=request_user(request)))
+    return list(selectors.campaign_list_for(user=request_user(request)).prefetch_related("skus"))
 
 
 @router.get("/{slug}", response=CampaignOut)

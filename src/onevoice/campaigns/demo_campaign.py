@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from onevoice.accounts.models import User
-from onevoice.campaigns import services
+from onevoice.campaigns import selectors, services
 from onevoice.campaigns.choices import CampaignStatus, Decision, Function
 from onevoice.campaigns.models import Campaign
 
@@ -396,9 +396,17 @@ class DemoPeople:
 
 
 def demo_campaign_load(
-    *, people: DemoPeople, start: dt.date, end: dt.date, units_baseline: float | None
+    *,
+    people: DemoPeople,
+    start: dt.date,
+    end: dt.date,
+    units_baseline: float | None,
+    skus: Sequence[str] = (),
 ) -> Campaign:
-    """Create the fully co-created, signed, live campaign through the services."""
+    """Create the fully co-created, signed, live campaign through the services.
+
+    ``skus`` are the products it counts; their rows must exist already.
+    """
     mkt, sales, rev = people.marketing_lead, people.sales_lead, people.reviewer
     campaign = services.campaign_create(
         user=mkt,
@@ -418,6 +426,7 @@ def demo_campaign_load(
         marketing_lead=mkt,
         sales_lead=sales,
         target_segments=["independent_small", "independent_large", "corporate_group"],
+        skus=selectors.products_with_skus(skus=skus),
     )
     services.campaign_transition(campaign=campaign, user=mkt, target=CampaignStatus.CO_CREATION)
     for title, text, evidence in MESSAGES:

@@ -6,14 +6,30 @@ from django import forms
 
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
-from onevoice.campaigns import kpi_catalogue
+from onevoice.campaigns import kpi_catalogue, selectors
 from onevoice.campaigns.choices import AssetKind, EvidenceLevel, Frequency, Function
+from onevoice.campaigns.models import Product
 from onevoice.field.choices import Segment
 
 
 class _UserChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
+
+
+class _ProductChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Product) -> str:
+        return obj.label
+
+
+def _products() -> forms.ModelMultipleChoiceField:
+    return _ProductChoice(
+        queryset=selectors.product_choices(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Products counted (SKUs)",
+        help_text="Sales of these SKUs are what the campaign's KPIs and uplift count.",
+    )
 
 
 def _users(role: Role) -> forms.ModelChoiceField:
@@ -36,6 +52,7 @@ class CampaignForm(forms.Form):
     )
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    skus = _products()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -51,6 +68,7 @@ class BriefForm(forms.Form):
     target_segments = forms.MultipleChoiceField(
         choices=Segment.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    skus = _products()
 
 
 class MessageForm(forms.Form):

@@ -56,6 +56,18 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
 
+    @property
+    def pack(self) -> str:
+        """The strength and pack size, as people name a SKU within its line: "2.5 mg × 100"."""
+        return f"{self.strength_mg:g} mg × {self.tablets_per_pack}"
+
+    @property
+    def label(self) -> str:
+        """The SKU in words, its line first: "Cardivance — 2.5 mg × 100 (CDV-0250-100)"."""
+        if not self.family:
+            return str(self)
+        return f"{self.family} — {self.pack} ({self.sku})"
+
 
 class Campaign(models.Model):
     """A product launch: its brief and why, owned by a marketing lead and a sales lead."""

@@ -38,6 +38,8 @@ def can_create_campaign(*, user: User) -> bool:
 
 
 def can_edit_brief(*, user: User, campaign: Campaign) -> bool:
+    """Marketing edits the brief, the products it counts among it, until the campaign
+    closes: after that its results were measured on what was signed."""
     if role_of(user) != Role.MARKETING:
         return False
     return campaign.status not in {CampaignStatus.CLOSED, CampaignStatus.REVIEWED}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -28,9 +29,45 @@ from onevoice.campaigns.models import (
 )
 from onevoice.campaigns.permissions import can_see_unapproved
 
+ERROR_UNKNOWN_SKUS = "No product with SKU {skus}: add it to the product list first."
+
 
 def product_list() -> QuerySet[Product]:
     return Product.objects.all()
+
+
+def product_choices() -> QuerySet[Product]:
+    """Every product, line by line, as a form offers them for a campaign to count."""
+    return Product.objects.order_by("family", "sku")
+
+
+def products_with_skus(*, skus: Iterable[str]) -> list[Product]:
+    """The products of these SKU codes; ``LookupError`` names any that is not stored."""
+    wanted = set(skus)
+    found = list(Product.objects.filter(sku__in=wanted).order_by("family", "sku"))
+    missing = wanted - {p.sku for p in found}
+    if missing:
+        raise LookupError(ERROR_UNKNOWN_SKUS.format(skus=", ".join(sorted(missing))))
+    return found
+
+
+def product_families() -> dict[str, list[str]]:
+    """Each product line (family) with its SKUs, sorted: the portfolio a campaign's own
+    products are one part of. SKUs with no line recorded are listed under ``""``."""
+    families: dict[str, list[str]] = {}
+    for family, sku in Product.objects.order_by("family", "sku").values_list("family", "sku"):
+        families.setdefault(family, []).append(sku)
+    return families
+
+
+def campaign_products(*, campaign: Campaign) -> list[Product]:
+    """The products whose sales the campaign's KPIs and uplift count, line by line."""
+    return sorted(campaign.skus.all(), key=lambda p: (p.family, p.sku))
+
+
+def campaign_skus(*, campaign: Campaign) -> list[str]:
+    """The campaign's own SKU codes, sorted; empty when none were chosen (no fallback)."""
+    return sorted(p.sku for p in campaign.skus.all())
 
 
 def campaign_list_for(*, user: User) -> QuerySet[Campaign]:

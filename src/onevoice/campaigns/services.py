@@ -1,7 +1,7 @@
 """Writes for campaign co-creation. Each runs in a transaction and is audited.
 
-The signed content of a campaign is its brief, its key messages (with their evidence)
-and its KPI plan. Any change to it goes through ``_content_changed``, which raises the
+The signed content of a campaign is its brief (with the products whose sales it counts),
+its key messages (with their evidence) and its KPI plan. Any change to it goes through ``_content_changed``, which raises the
 content version and voids every standing sign-off with the reason, so two leads can
 only ever have signed the same thing.
 """
@@ -45,6 +45,7 @@ from onevoice.campaigns.models import (
     Objection,
     ObjectionResponse,
     ObjectionVote,
+    Product,
     SignOff,
 )
 from onevoice.campaigns.uploads import check_upload
@@ -77,6 +78,9 @@ ERROR_ASSET_EMPTY = "A version needs an uploaded file or a page body."
 ERROR_REVIEWER_NEEDED = (
     "This response makes a clinical claim: a medical/regulatory reviewer must approve it."
 )
+ERROR_NEEDS_PRODUCTS = (
+    "A {status} campaign needs at least one product: its KPIs and uplift count its sales."
+)
 
 TRANSITIONS: dict[str, set[str]] = {
     CampaignStatus.DRAFT: {CampaignStatus.CO_CREATION},
@@ -98,12 +102,19 @@ class StaleEdit(Exception):
 
 
 class CampaignRuleError(ValueError):
-    """A save or transition that the campaign's rules forbid; the message says why."""
+    """A save or transition that the campaign's rules forbid; the message says why and
+    ``field`` names the input it is about, if one is (a form shows it beside that input)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # --- campaign and brief ---------------------------------------------------------------
 
 BRIEF_FIELDS = ("objective", "why", "indication", "target_segments")
+# Once a campaign has gone live its KPIs and uplift are being measured on its products.
+STARTED = frozenset({CampaignStatus.LIVE, CampaignStatus.CLOSED, CampaignStatus.REVIEWED})
 
 
 def _brief_snapshot(campaign: Campaign) -> dict[str, Any]:
@@ -134,8 +145,9 @@ def campaign_create(
     sales_lead: User,
     species: str = "Dog",
     target_segments: Iterable[str] = (),
+    skus: Iterable[Product] = (),
 ) -> Campaign:
-    """Create a draft campaign with its first brief revision."""
+    """Create a draft campaign with its first brief revision, counting the sales of ``skus``."""
     if end_date <= start_date:
         raise CampaignRuleError(ERROR_DATES)
     base = slugify(name)[:70] or "campaign"
@@ -157,9 +169,14 @@ def campaign_create(
         species=species,
         target_segments=list(target_segments),
     )
+    products = list(skus)
+    campaign.skus.set(products)
     _save_brief_revision(campaign, user)
     audit_record(
-        actor=user, action="campaign.create", obj=campaign, after=_brief_snapshot(campaign)
+        actor=user,
+        action="campaign.create",
+        obj=campaign,
+        after={**_brief_snapshot(campaign), "skus": sorted({p.sku for p in products})},
     )
     return campaign
 
@@ -201,11 +218,50 @@ def _content_changed(campaign: Campaign, *, user: User, reason: str) -> Campaign
     return campaign
 
 
+def _products_change(campaign: Campaign, *, user: User, products: Iterable[Product]) -> str:
+    """Make ``products`` the ones the locked campaign counts; audit the change.
+
+    Returns what changed in words for the sign-offs it voids ("" when nothing did). A
+    campaign that has gone live keeps at least one product: emptying the list would
+    leave its KPIs and uplift counting nothing of its own.
+    """
+    wanted = {p.sku: p for p in products}
+    current = sorted(campaign.skus.values_list("sku", flat=True))
+    if sorted(wanted) == current:
+        return ""
+    if not wanted and campaign.status in STARTED:
+        status = CampaignStatus(campaign.status).label.lower()
+        raise CampaignRuleError(ERROR_NEEDS_PRODUCTS.format(status=status), field="skus")
+    campaign.skus.set(wanted.values())
+    audit_record(
+        actor=user,
+        action="campaign.products_set",
+        obj=campaign,
+        before={"skus": current},
+        after={"skus": sorted(wanted), "status": campaign.status},
+    )
+    added = sorted(set(wanted) - set(current))
+    removed = sorted(set(current) - set(wanted))
+    said = [f"added {', '.join(added)}"] if added else []
+    if removed:
+        said.append(f"removed {', '.join(removed)}")
+    return f"Products counted changed ({'; '.join(said)})"
+
+
 @transaction.atomic
 def campaign_brief_update(
-    *, campaign: Campaign, user: User, expected_edit_version: int, **changes: Any
+    *,
+    campaign: Campaign,
+    user: User,
+    expected_edit_version: int,
+    skus: Iterable[Product] | None = None,
+    **changes: Any,
 ) -> Campaign:
-    """Save the brief if nobody saved since ``expected_edit_version``; audit the diff."""
+    """Save the brief if nobody saved since ``expected_edit_version``; audit the diff.
+
+    ``skus``, when given, are the products the campaign counts from now on (see
+    :func:`campaign_products_set`); one save of brief and products is one new version.
+    """
     locked = _lock(campaign)
     if locked.edit_version != expected_edit_version:
         raise StaleEdit("The brief", locked)
@@ -217,14 +273,43 @@ def campaign_brief_update(
         setattr(locked, key, value)
     if locked.end_date <= locked.start_date:
         raise CampaignRuleError(ERROR_DATES)
+    products_reason = _products_change(locked, user=user, products=skus) if skus is not None else ""
     locked.edit_version += 1
     locked.save()
     after = _brief_snapshot(locked)
+    reasons = ["Brief edited" if after != before else "", products_reason]
+    if any(reasons):
+        _content_changed(locked, user=user, reason="; ".join(r for r in reasons if r))
     if after != before:
-        _content_changed(locked, user=user, reason="Brief edited")
         _save_brief_revision(locked, user)
     audit_record(actor=user, action="campaign.brief_update", obj=locked, before=before, after=after)
     return locked
+
+
+@transaction.atomic
+def campaign_products_set(
+    *,
+    campaign: Campaign,
+    user: User,
+    products: Iterable[Product],
+    expected_edit_version: int | None = None,
+) -> Campaign:
+    """Make ``products`` the SKUs whose sales the campaign's KPIs and uplift count.
+
+    They are part of the signed content: a change raises the content version and voids
+    standing sign-offs, as a brief edit does (a live campaign is ready again). A campaign
+    that has gone live cannot be left without products. ``expected_edit_version`` is the
+    brief version the editor loaded (``None`` skips the check: demo, scripts).
+    """
+    locked = _lock(campaign)
+    if expected_edit_version is not None and locked.edit_version != expected_edit_version:
+        raise StaleEdit("The brief", locked)
+    reason = _products_change(locked, user=user, products=products)
+    if not reason:
+        return locked
+    locked.edit_version += 1
+    locked.save(update_fields=["edit_version"])
+    return _content_changed(locked, user=user, reason=reason)
 
 
 @transaction.atomic

@@ -49,6 +49,16 @@ def _refused(
     return _back(campaign, anchor)
 
 
+def _refused_in_form(form: Any, exc: CampaignRuleError) -> None:
+    """Show a rule's refusal beside the input it is about, else above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+
+
+def _products_said(campaign: Campaign) -> str:
+    skus = selectors.campaign_skus(campaign=campaign)
+    return ", ".join(skus) if skus else "none chosen yet"
+
+
 def _form_errors(request: HttpRequest, form: Any) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label or field if field in form.fields else ""
@@ -77,8 +87,13 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         try:
             campaign = services.campaign_create(user=user, **form.cleaned_data)
         except CampaignRuleError as exc:
-            form.add_error(None, str(exc))
+            _refused_in_form(form, exc)
         else:
+            messages.success(
+                request,
+                f"Campaign “{campaign.name}” created as a draft; "
+                f"products counted: {_products_said(campaign)}.",
+            )
             return _back(campaign)
     return render(request, "campaigns/form.html", {"form": form, "title": "New campaign"})
 
@@ -90,6 +105,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lead = perms.lead_function(user=user, campaign=campaign)
     context = {
         "campaign": campaign,
+        "products_counted": selectors.campaign_products(campaign=campaign),
         "messages_list": selectors.messages_for(campaign=campaign, user=user),
         "objections": selectors.objections_for(campaign=campaign, user=user),
         "assets": selectors.assets_for(campaign=campaign, user=user),
@@ -134,6 +150,7 @@ def brief_edit(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
     perms.require(perms.can_edit_brief(user=user, campaign=campaign))
     initial = {f: getattr(campaign, f) for f in services.BRIEF_FIELDS}
+    initial["skus"] = selectors.campaign_products(campaign=campaign)
     form = forms.BriefForm(
         request.POST or None, initial={**initial, "edit_version": campaign.edit_version}
     )
@@ -147,20 +164,22 @@ def brief_edit(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except StaleEdit as exc:
             current = exc.current
-            stale = {
-                "message": str(exc),
-                "diff": {
-                    f: selectors.text_diff(str(data[f]), str(getattr(current, f)))
-                    for f in services.BRIEF_FIELDS
-                    if data[f] != getattr(current, f)
-                },
+            diff = {
+                f: selectors.text_diff(str(data[f]), str(getattr(current, f)))
+                for f in services.BRIEF_FIELDS
+                if data[f] != getattr(current, f)
             }
+            mine = " ".join(sorted(p.sku for p in data["skus"]))
+            theirs = " ".join(selectors.campaign_skus(campaign=current))
+            if mine != theirs:
+                diff["products counted"] = selectors.text_diff(mine, theirs)
+            stale = {"message": str(exc), "diff": diff}
             # Re-arm the form on the current version so the next save is a deliberate one.
             form = forms.BriefForm(initial={**data, "edit_version": current.edit_version})
         except CampaignRuleError as exc:
-            form.add_error(None, str(exc))
+            _refused_in_form(form, exc)
         else:
-            messages.success(request, "Brief saved.")
+            messages.success(request, f"Brief saved; products counted: {_products_said(campaign)}.")
             return _back(campaign)
     return render(
         request,
