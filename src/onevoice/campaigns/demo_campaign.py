@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from onevoice.accounts.models import User
 from onevoice.campaigns import selectors, services
-from onevoice.campaigns.choices import CampaignStatus, Decision, Function
+from onevoice.campaigns.choices import CampaignStatus, Decision, EvidenceLevel, Function
 from onevoice.campaigns.models import Campaign
 
 E = tuple[str, str, str, str, bool]  # citation, link, excerpt, level, reported
@@ -520,7 +520,8 @@ def _kpi_plan(
         (mkt, "causal_uplift", 0, 10, end, joint, "Relative uplift, staggered DiD, 95% CI."),
     ]
     if units_baseline is not None:
-        # Baseline from the sales data: units of the 12 months before launch.
+        # Baseline from the sales data: the campaign's months at the pace of the 12
+        # months before launch, so the target compares the same length of time.
         plan.append(
             (
                 sales,
@@ -529,7 +530,8 @@ def _kpi_plan(
                 round(units_baseline * 1.2),
                 end,
                 joint,
-                "Baseline: the 12 months before launch; target +20%.",
+                "Baseline: the monthly pace of the 12 months before launch, over the "
+                "campaign's months; target +20%.",
             )
         )
     for user, code, baseline, target, due, owners, notes in plan:
@@ -543,3 +545,93 @@ def _kpi_plan(
             owners=owners,
             notes=notes,
         )
+
+
+# The demo's earlier campaigns, on the portfolio's other product lines (fictional brands of
+# the simulator's company): what their briefs and one key message say.
+EARLIER = {
+    "Parivo": {
+        "indication": "Flea and tick protection of dogs, all year round",
+        "objective": "Get clinics to recommend monthly protection all year, not only in summer.",
+        "segments": ["independent_small", "independent_large", "corporate_group"],
+        "message": (
+            "Protection that does not stop in winter",
+            "Ticks are active whenever it is above about 4 °C: a monthly chew all year "
+            "avoids the spring gap.",
+        ),
+    },
+    "Arthrelle": {
+        "indication": "Pain of canine osteoarthritis",
+        "objective": "Get vets to check older dogs for osteoarthritis pain at every visit.",
+        "segments": ["independent_small", "independent_large"],
+        "message": (
+            "Ask about stiffness at every senior visit",
+            "Owners rarely mention stiffness; a two-question check at the senior visit "
+            "finds dogs in pain.",
+        ),
+    },
+}
+
+
+def demo_reviewed_campaign_load(
+    *,
+    people: DemoPeople,
+    name: str,
+    product: str,
+    why: str,
+    start: dt.date,
+    end: dt.date,
+    skus: Sequence[str],
+) -> Campaign:
+    """An earlier campaign of the demo, run through its whole life with the services:
+    co-created, signed by both leads, live, closed and reviewed (its leads' lessons are
+    written by the measurement side, which owns them)."""
+    mkt, sales, rev = people.marketing_lead, people.sales_lead, people.reviewer
+    brief = EARLIER.get(product, EARLIER["Parivo"])
+    campaign = services.campaign_create(
+        user=mkt,
+        name=name,
+        product=product,
+        indication=str(brief["indication"]),
+        objective=str(brief["objective"]),
+        why=why,
+        start_date=start,
+        end_date=end,
+        marketing_lead=mkt,
+        sales_lead=sales,
+        target_segments=list(brief["segments"]),
+        skus=selectors.products_with_skus(skus=skus),
+    )
+    services.campaign_transition(campaign=campaign, user=mkt, target=CampaignStatus.CO_CREATION)
+    title, text = brief["message"]
+    message = services.message_create(campaign=campaign, user=mkt, title=title, text=text)
+    services.evidence_add(
+        user=mkt,
+        message=message,
+        citation=f"{product} summary of product characteristics (a fictional demo product)",
+        excerpt=text,
+        level=EvidenceLevel.LABEL,
+        reported=True,
+    )
+    services.message_approve(message=message, user=rev)
+    joint = [Function.MARKETING, Function.SALES]
+    for code, target, notes in (
+        ("causal_uplift", 10.0, "Relative uplift, staggered DiD, 95% CI."),
+        ("customer_trainings_held", 200.0, ""),
+    ):
+        services.kpi_set(
+            campaign=campaign,
+            user=mkt,
+            code=code,
+            baseline=0.0,
+            target=target,
+            due_date=end,
+            owners=joint,
+            notes=notes,
+        )
+    services.campaign_transition(campaign=campaign, user=mkt, target=CampaignStatus.READY)
+    services.campaign_sign(campaign=campaign, user=mkt)
+    services.campaign_sign(campaign=campaign, user=sales)
+    for status in (CampaignStatus.LIVE, CampaignStatus.CLOSED, CampaignStatus.REVIEWED):
+        campaign = services.campaign_transition(campaign=campaign, user=mkt, target=status)
+    return campaign

@@ -1,9 +1,12 @@
-"""Load the simulated heart-failure launch into an installation (``onevoice demo``).
+"""Load the simulated company into an installation (``onevoice demo``).
 
-The simulator (``onevoice.analytics.simulate``) produces the data; this module turns it
-into the organisation, clinics, vets and customer trainings of the operational
-database, in one transaction, so an interrupted load leaves nothing half-written and a
-second load finds everything present and adds nothing.
+The simulator (``onevoice.analytics.simulate.simulate_company``) produces the data: the
+heart-failure launch (live) and two earlier campaigns on other product lines (reviewed,
+with their leads' lessons), one distributor sales stream for the whole portfolio. This
+module turns it into the organisation, products, campaigns, clinics, vets and customer
+trainings (each under its campaign) of the operational database, in one transaction, so
+an interrupted load leaves nothing half-written and a second load finds everything
+present and adds nothing. ``demo_truth`` is the simulation's ground truth per campaign.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from django.db import transaction
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import Region, User
 from onevoice.accounts.org import PersonRow, TerritoryRow, org_load
-from onevoice.analytics.simulate import SimulatedLaunch
-from onevoice.campaigns.demo_campaign import DemoPeople, demo_campaign_load
+from onevoice.analytics.simulate import SimulatedCompany, SimulatedLaunch
+from onevoice.campaigns.demo_campaign import (
+    DemoPeople,
+    demo_campaign_load,
+    demo_reviewed_campaign_load,
+)
 from onevoice.campaigns.models import Campaign, Product
 from onevoice.field.services import (
     ActivityRow,
@@ -40,6 +47,7 @@ from onevoice.field.services import (
     vets_bulk_load,
 )
 from onevoice.measurement.freshness import data_changed
+from onevoice.measurement.review import review_lesson_save
 from onevoice.measurement.sales import sales_import
 from onevoice.training.demo_program import demo_program_load
 
@@ -54,6 +62,23 @@ HEAD_OFFICE = (
 )
 
 Step = Callable[[str], None]
+
+# What each lead of the demo's earlier campaigns learnt (the simulation planted a large
+# effect for Parivo and none for Arthrelle; the lessons read as leads would write them).
+LESSONS = {
+    "Parivo": {
+        "marketing": "Year-round protection landed best where clinics already sent "
+        "reminders; start the trainings before spring next time, not in June.",
+        "sales": "Trainings co-delivered with a field vet convinced the corporate groups; "
+        "book the field vets early, they were the bottleneck in the first months.",
+    },
+    "Arthrelle": {
+        "marketing": "The pain check did not change what vets prescribe: they already knew "
+        "it. The next brief must name the change in practice we want, and test it first.",
+        "sales": "The real objection was the owners' cost, not the diagnosis; we had no "
+        "answer ready. Raise objections with the field before the brief is signed.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -115,8 +140,9 @@ def _date(value: Any) -> dt.date:
 
 
 @transaction.atomic
-def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[str, int]:
-    """Load ``launch`` into the database; rows already present are kept, not duplicated."""
+def demo_load(company: SimulatedCompany, *, step: Step = lambda _: None) -> dict[str, int]:
+    """Load ``company`` into the database; rows already present are kept, not duplicated."""
+    launch = company.launch
     people, usernames = _people(launch)
     rep_of_territory = {
         row.territory_id: usernames[row.rep_id] for row in launch.reps.itertuples(index=False)
@@ -132,11 +158,12 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
         password=DEMO_PASSWORD,
     )
     step("products")
-    for p in launch.products.itertuples(index=False):
+    for p in company.products.itertuples(index=False):
         Product.objects.get_or_create(
             sku=p.sku,
             defaults={
                 "name": p.name,
+                "family": p.product,
                 "strength_mg": float(p.strength_mg),
                 "tablets_per_pack": int(p.tablets_per_pack),
                 "list_price": round(float(p.list_price), 2),
@@ -175,12 +202,12 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
             for v in launch.vets.itertuples(index=False)
         )
     )
-    step("campaign")
-    counts["campaigns"] = _campaign_load(launch, usernames)
-    campaign_slug = Campaign.objects.order_by("start_date").values_list("slug", flat=True).last()
+    step("campaigns")
+    slugs = _campaigns_load(company, usernames)
+    counts["campaigns"] = len(slugs)
     step("customer trainings")
     attendance: dict[str, list[tuple[str, float | None, float | None]]] = {}
-    for a in launch.training_attendance.itertuples(index=False):
+    for a in company.training_attendance.itertuples(index=False):
         attendance.setdefault(a.training_id, []).append(
             (a.vet_id, _score(a.pre_score), _score(a.post_score))
         )
@@ -196,9 +223,9 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
                 if isinstance(t.field_vet_id, str)
                 else None,
                 attendees=attendance.get(t.training_id, ()),
-                campaign_slug=str(campaign_slug),
+                campaign_slug=slugs.get(t.campaign, t.campaign),
             )
-            for t in launch.customer_trainings.itertuples(index=False)
+            for t in company.customer_trainings.itertuples(index=False)
         )
     )
     counts["training_programs"] = demo_program_load(launch=launch, usernames=usernames)
@@ -211,14 +238,17 @@ def demo_load(launch: SimulatedLaunch, *, step: Step = lambda _: None) -> dict[s
     return counts
 
 
-def _campaign_load(launch: SimulatedLaunch, usernames: dict[str, str]) -> int:
+def _month_end(start: dt.date, months: int) -> dt.date:
+    return (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+
+
+def _campaigns_load(company: SimulatedCompany, usernames: dict[str, str]) -> dict[str, str]:
+    """Every simulated campaign, the earlier ones reviewed, the launch live; returns the
+    installation's slug of each simulated campaign (none are created twice)."""
     if Campaign.objects.exists():
-        return 0
+        return {}
+    launch = company.launch
     users = {u.username: u for u in User.objects.all()}
-    start = launch.params.campaign_start
-    months = launch.params.months_post
-    end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
-    pre = launch.sales[launch.sales["date"] < pd.Timestamp(start)]
     people = DemoPeople(
         marketing_lead=users["marketing"],
         sales_lead=users[usernames[launch.managers.iloc[0].manager_id]],
@@ -226,18 +256,78 @@ def _campaign_load(launch: SimulatedLaunch, usernames: dict[str, str]) -> int:
         field_vet=users[usernames[launch.field_vets.iloc[0].field_vet_id]],
         reps=[users[usernames[r]] for r in launch.reps.rep_id.iloc[:12]],
     )
-    campaign = demo_campaign_load(
-        people=people, start=start, end=end, units_baseline=float(pre["units"].sum())
-    )
-    campaign.skus.set(Product.objects.filter(sku__in=launch.products["sku"].tolist()))
-    return 1
+    slugs: dict[str, str] = {}
+    for row in company.campaigns.itertuples(index=False):
+        if row.status == "live":
+            start = launch.params.campaign_start
+            sales = company.sales
+            pre = sales[
+                (sales["date"] < pd.Timestamp(start))
+                & (sales["date"] >= pd.Timestamp(start) - pd.DateOffset(months=12))
+                & sales["sku"].isin(list(row.skus))
+            ]
+            months = launch.params.months_post
+            # The target compares like with like: the campaign's months at the pace of the
+            # 12 months before it, not 12 months of baseline against 18 of campaign.
+            baseline = float(pre["units"].sum()) / 12 * months
+            campaign = demo_campaign_load(
+                people=people,
+                start=start,
+                end=_month_end(start, months),
+                units_baseline=round(baseline),
+                skus=list(row.skus),
+            )
+        else:
+            campaign = demo_reviewed_campaign_load(
+                people=people,
+                name=row.name,
+                product=row.product,
+                why=row.why,
+                start=row.start,
+                end=row.end,
+                skus=list(row.skus),
+            )
+            lessons = LESSONS.get(row.product, LESSONS["Parivo"])
+            for function, lead in (
+                ("marketing", people.marketing_lead),
+                ("sales", people.sales_lead),
+            ):
+                review_lesson_save(
+                    campaign=campaign, function=function, user=lead, text=lessons[function]
+                )
+        slugs[row.slug] = campaign.slug
+    return slugs
+
+
+def demo_truth(company: SimulatedCompany) -> dict[str, Any]:
+    """The simulation's ground truth per campaign, for ``<home>/demo-truth.json``.
+
+    ``true_att`` is the estimand of the campaign's default uplift analysis: the simple
+    ATT (packs per treated clinic-month of its SKUs, each trained clinic from its first
+    training under the campaign to the campaign's end), from the potential outcomes.
+    Slugs are the installation's (the simulated ones, as the demo creates them).
+    """
+    return {
+        "campaigns": [
+            {
+                "slug": row.slug,
+                "name": row.name,
+                "skus": list(row.skus),
+                "status": row.status,
+                "true_att": float(row.true_att),
+                "true_relative_uplift": float(row.true_relative_uplift),
+                "naive_ratio": float(row.naive_ratio),
+            }
+            for row in company.campaigns.itertuples(index=False)
+        ]
+    }
 
 
 def _score(value: object) -> float | None:
     return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-def demo_sales_import(launch: SimulatedLaunch) -> int:
+def demo_sales_import(company: SimulatedCompany) -> int:
     """Import the simulated distributor sales through the real importer; rows stored.
 
     The file is written deterministically, so a second run has the same content hash
@@ -245,7 +335,7 @@ def demo_sales_import(launch: SimulatedLaunch) -> int:
     """
     with tempfile.TemporaryDirectory(prefix="onevoice-demo-sales-") as tmp:
         path = Path(tmp) / "distributor-sales-demo.parquet"
-        frame = launch.sales.copy()
+        frame = company.sales.copy()
         frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
         frame.to_parquet(path, index=False)
         report = sales_import(path=path, user=None)
