@@ -29,7 +29,7 @@ from django.utils import timezone
 from onevoice.accounts.models import Territory, User
 from onevoice.accounts.selectors import territories_for
 from onevoice.campaigns.models import AssetUse, Campaign
-from onevoice.campaigns.selectors import product_list
+from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.field import selectors as field_selectors
 from onevoice.field.models import Activity, Clinic, CustomerTraining, TrainingAttendance
 from onevoice.field.permissions import can_view_all_clinics
@@ -125,16 +125,20 @@ def _dates(stamps: pd.Series) -> pd.Series:
 def campaign_skus(campaign: Campaign) -> list[str]:
     """The SKUs whose sales count for the campaign: its own only (none when it lists
     none; counting every product's would credit it with sales it never worked on)."""
-    return sorted(campaign.skus.values_list("sku", flat=True))
+    return campaign_selectors.campaign_skus(campaign=campaign)
+
+
+# A product without a recorded line still belongs to the portfolio: shown under this name.
+UNNAMED_LINE = "Other products"
 
 
 def product_lines() -> dict[str, list[str]]:
-    """The portfolio's product lines (a product's ``family``, else its name) and their
-    SKUs: what a negative-control run may measure on."""
-    lines: dict[str, list[str]] = {}
-    for product in product_list().order_by("family", "sku"):
-        lines.setdefault(product.family or product.name, []).append(product.sku)
-    return lines
+    """The portfolio's product lines and their SKUs: what a negative-control run may
+    measure on."""
+    return {
+        family or UNNAMED_LINE: skus
+        for family, skus in campaign_selectors.product_families().items()
+    }
 
 
 def active_batches() -> list[str]:
