@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from onevoice.accounts.models import Territory, User
 from onevoice.accounts.selectors import territories_for
-from onevoice.campaigns.models import AssetUse, Campaign
 from onevoice.campaigns import selectors as campaign_selectors
+from onevoice.campaigns.models import AssetUse, Campaign
 from onevoice.field import selectors as field_selectors
 from onevoice.field.models import Activity, Clinic, CustomerTraining, TrainingAttendance
 from onevoice.field.permissions import can_view_all_clinics
