@@ -114,6 +114,16 @@ def _brief_update(org):
     )
 
 
+def _products_set(org):
+    from tests.campaigns.conftest import make_products
+
+    products = make_products()
+    c = make_campaign(org, skus=[products["CDV-0250-100"]])
+    return _mkt(org), campaigns.campaign_products_set(
+        campaign=c, user=_mkt(org), products=[products["CDV-0500-100"]]
+    )
+
+
 def _transition(org):
     c = make_campaign(org, status=CampaignStatus.DRAFT)
     return _mkt(org), campaigns.campaign_transition(
@@ -665,6 +675,7 @@ CHANGES: dict[str, Change] = {
     "api_token_revoke": Change("api_token.revoke", _token_revoke, after=False),
     "campaign_create": Change("campaign.create", _campaign_create),
     "campaign_brief_update": Change("campaign.brief_update", _brief_update, before=True),
+    "campaign_products_set": Change("campaign.products_set", _products_set, before=True),
     "campaign_transition": Change("campaign.transition", _transition, before=True),
     "campaign_sign": Change("campaign.sign", _sign),
     "message_create": Change("message.create", _message_create),
