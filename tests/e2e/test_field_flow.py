@@ -1,4 +1,5 @@
-"""A rep logs a customer training with attendees, then uses the VHS calculator with a vet."""
+"""A rep logs a customer training with attendees for the live campaign, then uses the VHS
+calculator with a vet."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def test_rep_logs_a_training_with_attendees_then_measures_a_vhs(server, browser,
     page.goto(server + "/field/clinics/")
     page.locator('[data-testid="clinic-table"] tbody tr a').first.click()
     page.click("text=Log a customer training")
+    # The demo's live campaign is preselected: the training counts in its uplift.
+    campaign = page.locator("select[name=campaign] option:checked").inner_text().strip()
+    assert page.locator("select[name=campaign]").input_value()
     page.fill("input[name=date]", "2026-11-20")
     page.select_option("select[name=format]", "in_clinic")
     boxes = page.locator("input[name=attendees]")
@@ -38,6 +42,7 @@ def test_rep_logs_a_training_with_attendees_then_measures_a_vhs(server, browser,
     attendees.wait_for()
     for name in names:
         assert name.split(" (")[0].strip() in attendees.inner_text()
+    assert campaign in page.locator('[data-testid="campaign"]').inner_text()
 
     page.goto(server + "/clinical/vhs/")
     page.fill("#id_long_axis", "5.8")
