@@ -192,6 +192,42 @@ def test_training_pages_show_the_campaign_and_the_list_filters_by_it(client, org
     assert "Second launch" in clinic_page
 
 
+def test_editing_a_training_moves_it_to_another_campaign(client, org):
+    w = world(org)
+    second = ready_and_signed(org, make_campaign(org, name="Second launch"))
+    _login(client, org, Role.SALES_REP)
+    url = reverse("field:training_edit", args=[w.training.pk])
+    page = _text(client.get(url))
+    assert f'<option value="{w.training.campaign_id}" selected>Heart launch</option>' in page
+    data = {
+        "campaign": second.pk,
+        "date": "2026-11-20",
+        "format": "in_clinic",
+        "field_vet": org.users[Role.FIELD_VET].pk,
+        "attendees": [w.vet.pk],
+    }
+    assert client.post(url, data).status_code == 302
+    w.training.refresh_from_db()
+    assert (w.training.campaign, w.training.date) == (second, dt.date(2026, 11, 20))
+
+
+def test_a_training_placed_in_a_draft_campaign_does_not_show_its_name_to_reps(client, org):
+    """Migration 0011 may have put an old training in a draft campaign's window."""
+    w = world(org)
+    draft = make_campaign(org, status=CampaignStatus.DRAFT, name="Unannounced launch")
+    CustomerTraining.objects.filter(pk=w.training.pk).update(campaign=draft)
+    for role, shown in ((Role.SALES_REP, False), (Role.MARKETING, True)):
+        _login(client, org, role)
+        pages = [
+            reverse("field:training", args=[w.training.pk]),
+            reverse("field:trainings"),
+            reverse("field:clinic", args=[w.clinic.pk]),
+            reverse("field:vet", args=[w.vet.pk]),
+        ]
+        for url in pages:
+            assert ("Unannounced launch" in _text(client.get(url))) is shown, (role, url)
+
+
 def test_scores_out_of_range_are_refused_on_the_form(client, org):
     w = world(org)
     _login(client, org, Role.FIELD_VET)
