@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from onevoice.accounts.choices import Role
 from onevoice.campaigns import services as campaign_services
-from onevoice.campaigns.models import Product
+from onevoice.campaigns.choices import CampaignStatus
+from onevoice.campaigns.models import Campaign, Product
 from onevoice.field import services as field_services
 from onevoice.measurement.models import UpliftAnalysis
 from onevoice.measurement.sales import sales_import
 from onevoice.training import services as training_services
 from onevoice.training.models import Certification
+from tests.campaigns.conftest import live, make_campaign
 from tests.field.factories import clinic, vet
 from tests.training.factories import make_program, responses
 
@@ -44,9 +46,21 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
     settings.SALES_DATASET_DIR = tmp_path / "sales"
     settings.ONEVOICE_HOME = tmp_path
     t = make_program(org)
-    campaign = t.campaign
+    campaign = live(org, t.campaign)
     campaign.target_segments = ["independent_small"]
     campaign.save(update_fields=["target_segments"])
+    t.campaign = campaign
+    # An earlier campaign on another product: its training of clinic A in May 2025 must
+    # count for none of this campaign's KPIs (nor make A trained for this one).
+    earlier = campaign_services.campaign_transition(
+        campaign=live(org, make_campaign(org, name="Earlier launch")),
+        user=org.users[Role.MARKETING],
+        target=CampaignStatus.CLOSED,
+    )
+    Campaign.objects.filter(pk=earlier.pk).update(
+        start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 5, 31)
+    )
+    earlier.refresh_from_db()
     rep, rep_south = org.users[Role.SALES_REP], org.other_rep
     field_vet = org.users[Role.FIELD_VET]
     a = clinic(org, code="A", name="Alder Vets")
@@ -56,11 +70,13 @@ def kpi_world(org: Any, tmp_path: Any, settings: Any) -> SimpleNamespace:
     a1, a2, b1, c1, d1 = vet(a), vet(a), vet(b), vet(c), vet(d)
 
     def train(by: Any, at: Any, day: dt.date, attendees: list[Any], **kw: Any) -> Any:
+        kw.setdefault("campaign", campaign)
         return field_services.training_log(
             by=by, rep=by, clinic=at, date=day, attendees=attendees, **kw
         )
 
-    train(rep, a, dt.date(2025, 5, 20), [a1], format="in_clinic")  # before the campaign
+    # Before the campaign, under the earlier one.
+    train(rep, a, dt.date(2025, 5, 20), [a1], format="in_clinic", campaign=earlier)
     train(
         rep,
         a,

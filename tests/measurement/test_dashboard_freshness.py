@@ -68,6 +68,7 @@ def test_a_training_shows_at_once(world, org, client):
         date=dt.date(2026, 1, 12),
         attendees=[world.elm_vet],
         format="in_clinic",
+        campaign=world.campaign,
     )
     assert trainings(client, rep) == before + 1
     assert coverage(client, rep)["N1"] == (3, 3)
@@ -84,6 +85,7 @@ def test_a_vet_added_to_a_training_elsewhere_shows_at_once(world, org, client):
         date=dt.date(2026, 1, 12),
         attendees=[host],
         format="webinar",
+        campaign=world.campaign,
     )
     assert coverage(client, rep)["N1"] == (2, 2)
     field_services.training_update(

@@ -219,9 +219,7 @@ def test_a_kpi_of_today_only_says_so_for_a_past_day(world, org):
         (12.0, 11.0, KpiStatus.ACHIEVED),
     ],
 )
-def test_an_estimate_is_achieved_only_when_its_interval_reaches_the_target(
-    estimate, lower, status
-):
+def test_an_estimate_is_achieved_only_when_its_interval_reaches_the_target(estimate, lower, status):
     # Before or after the due date alike: an uplift is judged by its interval.
     for as_of in (HALFWAY, DUE):
         got, _ = kpis.kpi_status(

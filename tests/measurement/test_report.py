@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from onevoice.accounts.choices import Role
 from onevoice.measurement.models import ReviewLesson, UpliftAnalysis
+from onevoice.measurement.review import negative_control_lines
 from tests.measurement.kpi_world import kpi_world, stored_uplift
 from tests.measurement.test_uplift import launch_loaded  # noqa: F401 - fixture
 
@@ -70,12 +71,26 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
     from pypdf import PdfReader
 
     from onevoice.campaigns.models import Campaign
+    from onevoice.measurement.facts import latest_uplift
 
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(status="live")
     first = _run(campaign.slug, tmp_path / "one")
     # No analysis existed: the report ran one and used it; the second run reuses it.
-    analysis = UpliftAnalysis.objects.get()
+    analysis = latest_uplift(campaign)
+    assert analysis is not None
     assert analysis.status == "done", analysis.error
+    own = UpliftAnalysis.objects.filter(campaign=campaign).exclude(result__negative_control=True)
+    assert own.count() == 1
+    # ...and the campaign's design on each product line it never trained on, once.
+    controls = UpliftAnalysis.objects.filter(campaign=campaign, result__negative_control=True)
+    assert sorted(tuple(a.options["skus"]) for a in controls) == sorted(
+        tuple(skus) for line, skus in negative_control_lines(campaign).items()
+    )
+    assert set(negative_control_lines(campaign)) == {
+        "Arthrelle",
+        "Dermiva",
+        "Parivo",
+    }
     # ...and added the effect by who delivered the first training.
     analysis.refresh_from_db()
     subgroups = analysis.result["subgroups"]
@@ -88,7 +103,9 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
         ("field_vet", "Difference"),
     ]
     sides = [r for r in subgroups if r["group"] != "Difference"]
-    assert all(r["trained_clinics"] > 0 and r.get("relative") is not None for r in sides), sides
+    assert all(r["trained_clinics"] > 0 and r.get("relative") is not None for r in sides), [
+        (r["group"], r["trained_clinics"], r.get("error")) for r in sides
+    ]
     by_split = {
         s: sum(r["trained_clinics"] for r in sides if r["split"] == s)
         for s in ("certified_rep", "field_vet")
@@ -107,6 +124,7 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
         "marketing",
         "sales",
         "effect",
+        "negative_controls",
         "portfolio",
         "breakdowns",
         "lessons",
@@ -115,6 +133,7 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
     assert {
         "KPIs shared",
         "Event study",
+        "Negative controls",
         "By who delivered",
         "Portfolio",
         "By region",
@@ -129,6 +148,13 @@ def test_cli_review_of_the_simulated_launch_is_complete_and_deterministic(
     rel = result["uplift"]["relative_uplift"]
     assert f"{100 * rel['estimate']:.1f}% ({100 * rel['ci_low']:.1f}% to" in text
     assert "Incremental net revenue" in text
+    sample = result["sample"]
+    assert (
+        f"{sample['trained_clinics']} trained clinics were compared with "
+        f"{sample['control_clinics']} clinics the campaign did not train" in text
+    )
+    assert ", ".join(result["campaign"]["skus"]) in text
+    assert "descriptive" in text
     assert "Not written yet." in text  # no lessons yet
 
     reader = PdfReader(io.BytesIO(first[".pdf"]))

@@ -43,9 +43,15 @@ def portfolio(
 
     django_start(home)
     migrate()
+    from onevoice.campaigns.selectors import campaign_current
     from onevoice.measurement.review import portfolio_for
 
-    result = portfolio_for(user=None, method=method)  # type: ignore[arg-type]
+    # The live campaign is listed too (not pooled until reviewed), as on the page.
+    result = portfolio_for(
+        user=None,
+        current=campaign_current(),
+        method=method,  # type: ignore[arg-type]
+    )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return

@@ -305,9 +305,9 @@ class Facts:
         return frame
 
     def reached_targets(self, since: dt.date) -> set[int]:
-        """Target clinics of the scope with a logged activity, or a customer training they
-        hosted or one of their vets attended (at a clinic of the scope), from ``since`` to
-        the scope's end.
+        """Target clinics of the scope with a logged activity, or a customer training of
+        the campaign they hosted or one of their vets attended (at a clinic of the scope),
+        from ``since`` to the scope's end.
 
         Asked of the database clinic by clinic (three ``EXISTS`` on indexed columns), not
         computed from every activity, training and attendance of the scope loaded here:
@@ -326,12 +326,16 @@ class Facts:
         activity = Activity.objects.filter(
             clinic_id=clinic, occurred_at__gte=first, occurred_at__lt=after
         )
-        hosted = CustomerTraining.objects.filter(clinic_id=clinic, date__gte=since, date__lte=s.end)
+        # Only this campaign's trainings reach a clinic for it; any visit or call does.
+        hosted = CustomerTraining.objects.filter(
+            clinic_id=clinic, date__gte=since, date__lte=s.end, campaign=s.campaign
+        )
         attended = TrainingAttendance.objects.filter(
             vet__clinic_id=clinic,
             training__date__gte=since,
             training__date__lte=s.end,
             training__clinic_id__in=self.clinic_subquery,
+            training__campaign=s.campaign,
         )
         targets = self.scope.clinics()
         segments = list(self.scope.campaign.target_segments or [])

@@ -248,7 +248,13 @@ class Portfolio:
         if meta is None:
             return []
         plural = "s" if meta.k != 1 else ""
-        p = "" if meta.q_p is None else f", p = {meta.q_p:.3f}"
+        p = (
+            ""
+            if meta.q_p is None
+            else ", p < 0.001"
+            if meta.q_p < 0.001
+            else f", p = {meta.q_p:.3f}"
+        )
         return [
             (
                 f"Pooled uplift over {meta.k} reviewed campaign{plural} (95% CI, "

@@ -45,11 +45,13 @@ SPLITS: dict[str, tuple[str, str, str]] = {
 
 
 def first_trainings(facts: Facts) -> dict[str, dict[str, Any]]:
-    """Per clinic code: the date, rep and field vet of the clinic's first training
-    (hosted, or attended by one of its vets), the clinic's treatment date."""
+    """Per clinic code: the date, rep and field vet of the clinic's first training under
+    the scope's campaign (hosted, or attended by one of its vets), the clinic's treatment
+    date."""
     s = facts.scope
     qs = (
         field_selectors.training_list(user=s.viewer)
+        .filter(campaign=s.campaign)
         .prefetch_related(None)
         .order_by("date", "code")
         .values_list(
