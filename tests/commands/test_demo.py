@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -32,7 +33,12 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(tmp_path):
     home = tmp_path / "fresh" / "home"  # does not exist yet: demo creates it
     first = _demo(home, "--clinics", "120")
     assert first.returncode == 0, first.stderr
-    assert "Loaded the simulated launch: 120 clinics" in first.stdout
+    assert "Loaded the simulated company: 120 clinics" in first.stdout
+    assert "3 campaigns" in first.stdout
+    # The simulation's truth is beside the data, one entry per campaign.
+    truth = json.loads((home / "demo-truth.json").read_text())
+    assert [c["status"] for c in truth["campaigns"]] == ["reviewed", "reviewed", "live"]
+    assert all(c["skus"] and c["true_att"] >= 0 for c in truth["campaigns"])
     assert "http://127.0.0.1:8000" not in first.stdout  # --no-serve: nothing served
     before = _counts(home)
     assert before["field_clinic"] == 120
