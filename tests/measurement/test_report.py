@@ -286,6 +286,11 @@ def test_portfolio_pools_the_reviewed_campaigns(org, client):
     assert f"{100 * expected.estimate:.1f}% ({100 * expected.ci_low:.1f}% to" in html
     assert f"I² = {expected.i2:.0f}%" in html
     assert "Hartung–Knapp–Sidik–Jonkman (t, 2 df)" in html
+    # The answer in one sentence: three campaigns of 5-20% with overlapping intervals.
+    verdict = (
+        "As a rule, training lifted sales: " if expected.ci_low > 0 else "Not shown as a rule yet: "
+    )
+    assert f'data-testid="portfolio-verdict"><strong>{verdict}' in html
     rows = list(
         csv.DictReader(
             io.StringIO(client.get(reverse("measurement:portfolio_csv")).content.decode())

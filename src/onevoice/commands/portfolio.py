@@ -55,9 +55,8 @@ def portfolio(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         return
-    if result.meta is None:
-        typer.echo("No reviewed campaign has a finished uplift analysis to pool yet.")
-    else:
+    typer.echo(result.verdict())
+    if result.meta is not None:
         for label, value in result.figures():
             typer.echo(f"{label}: {value}")
     for entry in result.entries:

@@ -242,6 +242,33 @@ class Portfolio:
             )
         return out
 
+    def verdict(self) -> str:
+        """The answer to "is this the rule?" in one sentence a manager reads."""
+        meta = self.meta
+        if meta is None:
+            return "No reviewed campaign has a finished uplift analysis to pool yet."
+        interval = f"{100 * meta.ci_low:.1f}% to {100 * meta.ci_high:.1f}%"
+        if meta.ci_low > 0:
+            return (
+                f"As a rule, training lifted sales: {100 * meta.estimate:.1f}% on average "
+                f"over {meta.k} campaigns (95% CI {interval})."
+            )
+        if meta.ci_high < 0:
+            return (
+                f"As a rule, training lowered sales: {100 * meta.estimate:.1f}% on average "
+                f"over {meta.k} campaigns (95% CI {interval})."
+            )
+        why = (
+            f"the campaigns differ too much (I² = {meta.i2:.0f}%)"
+            if meta.i2 >= 50
+            else "there are too few campaigns, or their estimates are too uncertain"
+        )
+        return (
+            f"Not shown as a rule yet: {why} for the pooled interval ({interval}) to rule "
+            "out no effect. Read each campaign's own result; more reviewed campaigns will "
+            "narrow it."
+        )
+
     def figures(self) -> list[tuple[str, str]]:
         """The pooled estimate and the heterogeneity, as a reader reads them."""
         meta = self.meta

@@ -930,6 +930,7 @@ def portfolio_section(campaign: Campaign) -> Section:
             "pool; this campaign's uplift is shown on its own."
         )
     else:
+        section.paragraphs.append(portfolio.verdict())
         section.figures += portfolio.figures()
         section.paragraphs.append(
             "Random-effects meta-analysis (DerSimonian and Laird, with the Hartung–Knapp–"

@@ -47,6 +47,21 @@ PRE_PERIOD_MONTHS = 12
 COHORT_MARGIN = 5
 
 
+# The options in words, for the line every result prints.
+COVARIATE_WORDS = {
+    "n_vets": "number of vets",
+    "patient_volume": "patient volume",
+    "pre_level": "pre-campaign sales",
+    "segment": "segment",
+    "region": "region",
+}
+METHOD_WORDS = {
+    "dr": "doubly robust",
+    "ipw": "inverse probability weighting",
+    "reg": "outcome regression",
+}
+
+
 @dataclass(frozen=True)
 class UpliftOptions:
     """What an analyst chooses; the defaults are what we would defend to a reviewer, and
@@ -96,10 +111,11 @@ class UpliftOptions:
             self.control, self.control
         )
         adjust = (
-            f"adjusted for {', '.join(self.covariates).replace('_', ' ')}"
+            "adjusted for " + ", ".join(COVARIATE_WORDS.get(c, c) for c in self.covariates)
             if self.covariates
             else "no covariates"
         )
+        method = METHOD_WORDS.get(self.method, self.method)
         inference = (
             f"{self.bootstrap}-draw bootstrap" if self.bootstrap else "analytic standard errors"
         )
@@ -110,7 +126,7 @@ class UpliftOptions:
         )
         return (
             f"{self.outcome.replace('_', ' ')} per clinic and {self.freq}; {controls} clinics "
-            f"as controls; {adjust}; method {self.method}; {inference}; {cohorts}"
+            f"as controls; {adjust}; {method}; {inference}; {cohorts}"
         )
 
 
