@@ -16,7 +16,7 @@ def launch_loaded(db, settings, tmp_path):
     settings.ONEVOICE_HOME = tmp_path
     settings.UPLIFT_IN_BACKGROUND = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    company = simulate_company(CompanyParams())
+    company = simulate_company(CompanyParams(n_clinics=400, seed=11))
     demo_load(company)
     demo_sales_import(company)
     return company.launch
