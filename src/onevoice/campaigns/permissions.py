@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
 from onevoice.accounts.permissions import role_of
-from onevoice.campaigns.choices import CampaignStatus, Function
-from onevoice.campaigns.models import Campaign
+from onevoice.campaigns.choices import ApprovalStatus, AssetVersionStatus, CampaignStatus, Function
+from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 
 ERROR_CAMPAIGN_HIDDEN = "This campaign is not open to your role yet."
 ERROR_NOT_ALLOWED = "Your role cannot do this on this campaign."
@@ -31,6 +31,25 @@ def can_view_campaign(*, user: User, campaign: Campaign) -> bool:
 def can_see_unapproved(*, user: User) -> bool:
     """Drafts of messages, responses and assets are for the co-creators, not reps."""
     return role_of(user) not in {None, Role.SALES_REP}
+
+
+def can_view_message(*, user: User, message: KeyMessage) -> bool:
+    """A key message: its campaign visible, and approved unless the user co-creates."""
+    if not can_view_campaign(user=user, campaign=message.campaign):
+        return False
+    return message.status == ApprovalStatus.APPROVED or can_see_unapproved(user=user)
+
+
+def can_view_asset_version(*, user: User, version: AssetVersion) -> bool:
+    """An asset version: its campaign visible, and approved unless the user co-creates."""
+    if not can_view_campaign(user=user, campaign=version.asset.campaign):
+        return False
+    return version.status == AssetVersionStatus.APPROVED or can_see_unapproved(user=user)
+
+
+def can_view_objection(*, user: User, objection: Objection) -> bool:
+    """An objection of the register: whoever sees its campaign."""
+    return can_view_campaign(user=user, campaign=objection.campaign)
 
 
 def can_create_campaign(*, user: User) -> bool:

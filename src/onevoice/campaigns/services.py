@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from onevoice.accounts.models import User
 from onevoice.accounts.services import audit_record
-from onevoice.campaigns import kpi_catalogue
+from onevoice.campaigns import kpi_catalogue, permissions
 from onevoice.campaigns.choices import (
     ApprovalStatus,
     AssetVersionStatus,
@@ -842,6 +842,12 @@ def kpi_remove(*, kpi: KpiTarget, user: User, expected_edit_version: int | None 
 # --- comments and notifications --------------------------------------------------------
 
 
+def _may_read_comment(user: User, campaign: Campaign, version: AssetVersion | None) -> bool:
+    if not permissions.can_view_campaign(user=user, campaign=campaign):
+        return False
+    return version is None or permissions.can_view_asset_version(user=user, version=version)
+
+
 @transaction.atomic
 def comment_add(
     *,
@@ -851,7 +857,10 @@ def comment_add(
     about: str = "",
     asset_version: AssetVersion | None = None,
 ) -> Comment:
-    """Post a comment; every @username mentioned (other than the author) is notified."""
+    """Post a comment; every @username mentioned (other than the author) who may read
+    the comment is notified. A rep or field vet mentioned on a draft campaign, or on an
+    unapproved asset version, is not: the notification would show its name and the text.
+    """
     comment = Comment.objects.create(
         campaign=campaign, author=user, text=text, about=about, asset_version=asset_version
     )
@@ -862,6 +871,7 @@ def comment_add(
             user=mentioned, url=url, text=f"{user} mentioned you on {campaign.name}: {text[:200]}"
         )
         for mentioned in User.objects.filter(username__in=names, is_active=True)
+        if _may_read_comment(mentioned, campaign, asset_version)
     )
     audit_record(actor=user, action="comment.add", obj=comment, after={"text": text})
     return comment

@@ -24,7 +24,12 @@ from onevoice.campaigns import selectors as campaign_selectors
 from onevoice.campaigns import services as campaign_services
 from onevoice.campaigns.choices import ApprovalStatus
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
-from onevoice.campaigns.permissions import can_view_campaign
+from onevoice.campaigns.permissions import (
+    can_view_asset_version,
+    can_view_campaign,
+    can_view_message,
+    can_view_objection,
+)
 from onevoice.field import contacted, trained
 from onevoice.field import crm_import as crm
 from onevoice.field.choices import (
@@ -47,6 +52,7 @@ from onevoice.field.models import (
     TrainingAttendance,
     Vet,
 )
+from onevoice.field.permissions import can_view_clinic, can_view_vet
 
 BULK_BATCH = 2000
 
@@ -215,6 +221,10 @@ def trainings_bulk_load(*, rows: Iterable[TrainingRow]) -> int:
 
 ERROR_CODE_TAKEN = "A clinic with code {code!r} already exists: {clinic}."
 ERROR_VET_CODE_TAKEN = "A vet with code {code!r} already exists: {vet}."
+# Errors never name an object the requester may not see: these say only that it exists.
+ERROR_CODE_TAKEN_ELSEWHERE = "A clinic with code {code!r} already exists in another territory."
+ERROR_VET_CODE_TAKEN_ELSEWHERE = "A vet with code {code!r} already exists in another territory."
+OTHER_CLINIC = "a clinic in another territory"
 ERROR_UNKNOWN_FIELD = "{field!r} cannot be changed here; changeable: {allowed}."
 ERROR_CHOICE = "{field}: {value!r} is not one of {allowed}."
 ERROR_NEGATIVE = "{field} must not be negative, not {value}."
@@ -241,9 +251,9 @@ ERROR_IMPORT_COMMITTED = (
 ERROR_LINKS_WITHOUT_CAMPAIGN = (
     "Say which campaign the key messages, assets and objections of this activity belong to."
 )
-ERROR_MESSAGE_NOT_APPROVED = "Key message {message!r} is not an approved message of {campaign}."
+ERROR_MESSAGE_NOT_APPROVED = "Key message {message} is not an approved message of {campaign}."
 ERROR_ASSET_NOT_USABLE = "{version} is not an approved, unexpired asset of {campaign}."
-ERROR_OBJECTION_OTHER_CAMPAIGN = "Objection {objection!r} is not in the register of {campaign}."
+ERROR_OBJECTION_OTHER_CAMPAIGN = "Objection {objection} is not in the register of {campaign}."
 ERROR_ALREADY_ERASED = "{vet}: personal data already erased on {at:%Y-%m-%d}."
 ERROR_TRAINING_NO_CAMPAIGN = "Say which campaign this customer training was given for."
 # Never names the campaign: it may be a draft the rep must not learn of.
@@ -370,7 +380,9 @@ def clinic_create(
     code = code.strip() or _new_code("CL")
     same = Clinic.objects.filter(code__iexact=code).first()
     if same is not None:
-        raise FieldRuleError(ERROR_CODE_TAKEN.format(code=code, clinic=same))
+        if by is None or can_view_clinic(user=by, clinic=same):
+            raise FieldRuleError(ERROR_CODE_TAKEN.format(code=code, clinic=same))
+        raise FieldRuleError(ERROR_CODE_TAKEN_ELSEWHERE.format(code=code))
     clinic = Clinic.objects.create(code=code, **values)
     audit_record(
         actor=by, action="clinic.create", obj=clinic, after=_snapshot(clinic, CLINIC_CHANGEABLE)
@@ -422,9 +434,11 @@ def vet_create(
     """Add a vet to a clinic; without a CRM code one is made up."""
     _check_choice("role", role, VetRole)
     code = code.strip() or _new_code("VET")
-    same = Vet.objects.filter(code__iexact=code).first()
+    same = Vet.objects.select_related("clinic").filter(code__iexact=code).first()
     if same is not None:
-        raise FieldRuleError(ERROR_VET_CODE_TAKEN.format(code=code, vet=same))
+        if by is None or can_view_vet(user=by, vet=same):
+            raise FieldRuleError(ERROR_VET_CODE_TAKEN.format(code=code, vet=same))
+        raise FieldRuleError(ERROR_VET_CODE_TAKEN_ELSEWHERE.format(code=code))
     vet = Vet.objects.create(
         code=code,
         clinic=clinic,
@@ -488,15 +502,43 @@ def _check_past(what: str, when: dt.datetime | dt.date) -> None:
 
 
 def _check_role(user: User | None, role: Role, message: str) -> None:
+    # By the username the requester gave, not the person's name.
     if user is not None and role_of(user) != role:
-        raise FieldRuleError(message.format(user=user))
+        raise FieldRuleError(message.format(user=user.username))
 
 
-def _check_vets_at(vets: Iterable[Vet], clinic: Clinic) -> None:
+def _vet_named(vet: Vet, by: User | None) -> str:
+    """The vet by name where the user sees them, by id elsewhere."""
+    if by is None or can_view_vet(user=by, vet=vet):
+        return str(vet)
+    return f"Vet #{vet.pk}"
+
+
+def _clinic_named(clinic: Clinic, by: User | None) -> str:
+    if by is None or can_view_clinic(user=by, clinic=clinic):
+        return str(clinic)
+    return OTHER_CLINIC
+
+
+def _message_named(message: KeyMessage, by: User | None) -> str:
+    if by is None or can_view_message(user=by, message=message):
+        return repr(str(message))
+    return f"#{message.pk}"
+
+
+def _objection_named(objection: Objection, by: User | None) -> str:
+    if by is None or can_view_objection(user=by, objection=objection):
+        return repr(str(objection))
+    return f"#{objection.pk}"
+
+
+def _check_vets_at(vets: Iterable[Vet], clinic: Clinic, by: User | None) -> None:
     for vet in vets:
         if vet.clinic_id != clinic.pk:
             raise FieldRuleError(
-                ERROR_VET_OTHER_CLINIC.format(vet=vet, clinic=vet.clinic, expected=clinic)
+                ERROR_VET_OTHER_CLINIC.format(
+                    vet=_vet_named(vet, by), clinic=_clinic_named(vet.clinic, by), expected=clinic
+                )
             )
 
 
@@ -505,6 +547,7 @@ def _check_campaign_links(
     key_messages: Sequence[KeyMessage],
     asset_versions: Sequence[AssetVersion],
     objections: Sequence[Objection],
+    by: User | None,
 ) -> None:
     """Messages discussed must be approved, assets approved and unexpired, objections
     from the campaign's register: what reps may say and show, nothing else."""
@@ -515,16 +558,22 @@ def _check_campaign_links(
     for message in key_messages:
         if message.campaign_id != campaign.pk or message.status != ApprovalStatus.APPROVED:
             raise FieldRuleError(
-                ERROR_MESSAGE_NOT_APPROVED.format(message=str(message), campaign=campaign)
+                ERROR_MESSAGE_NOT_APPROVED.format(
+                    message=_message_named(message, by), campaign=campaign
+                )
             )
     usable = {v.pk for v in campaign_selectors.asset_versions_for_reps(campaign=campaign)}
     for version in asset_versions:
         if version.pk not in usable:
-            raise FieldRuleError(ERROR_ASSET_NOT_USABLE.format(version=version, campaign=campaign))
+            raise FieldRuleError(
+                ERROR_ASSET_NOT_USABLE.format(version=_asset_named(version, by), campaign=campaign)
+            )
     for objection in objections:
         if objection.campaign_id != campaign.pk:
             raise FieldRuleError(
-                ERROR_OBJECTION_OTHER_CAMPAIGN.format(objection=str(objection), campaign=campaign)
+                ERROR_OBJECTION_OTHER_CAMPAIGN.format(
+                    objection=_objection_named(objection, by), campaign=campaign
+                )
             )
 
 
@@ -571,9 +620,9 @@ def activity_log(
     """
     _check_choice("kind", kind, ActivityKind)
     _check_past("The activity", occurred_at)
-    _check_vets_at(vets, clinic)
+    _check_vets_at(vets, clinic, by)
     _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
-    _check_campaign_links(campaign, key_messages, asset_versions, objections)
+    _check_campaign_links(campaign, key_messages, asset_versions, objections, by)
     activity = Activity.objects.create(
         kind=kind,
         clinic=clinic,
@@ -649,7 +698,7 @@ def activity_update(
     if "occurred_at" in changed:
         contacted.clinics_refresh(clinic_ids=[activity.clinic_id])
     if vets is not None:
-        _check_vets_at(vets, activity.clinic)
+        _check_vets_at(vets, activity.clinic, by)
         old = sorted(activity.vets.values_list("pk", flat=True))
         new = sorted(v.pk for v in vets)
         if old != new:
@@ -672,6 +721,7 @@ def activity_update(
             [m for m in messages if fresh or m not in old_messages],
             [v for v in assets if fresh or v not in old_assets],
             heard_now if fresh else [o for o in heard_now if o not in old_objections],
+            by,
         )
         heard = {o: 1 for o in heard_now if o not in old_objections}
         heard.update({o: -1 for o in old_objections if o not in heard_now})
@@ -696,14 +746,18 @@ def activity_update(
     return activity
 
 
-def _check_attendees(vets: Sequence[Vet], clinic: Clinic, format: str) -> None:
+def _check_attendees(vets: Sequence[Vet], clinic: Clinic, format: str, by: User | None) -> None:
     if not vets:
         raise FieldRuleError(ERROR_NO_ATTENDEES)
     for vet in vets:
         if vet.erased_at is not None:
             raise FieldRuleError(ERROR_VET_ERASED.format(vet=vet))
         if format == TrainingFormat.IN_CLINIC and vet.clinic_id != clinic.pk:
-            raise FieldRuleError(ERROR_ATTENDEE_OTHER_CLINIC.format(vet=vet, clinic=vet.clinic))
+            raise FieldRuleError(
+                ERROR_ATTENDEE_OTHER_CLINIC.format(
+                    vet=_vet_named(vet, by), clinic=_clinic_named(vet.clinic, by)
+                )
+            )
 
 
 def _check_score(vet: Vet, which: str, value: float | None) -> None:
@@ -744,7 +798,7 @@ def training_log(
     _check_training_campaign(campaign, date, users=(by, rep))
     _check_role(rep, Role.SALES_REP, ERROR_NOT_REP)
     _check_role(field_vet, Role.FIELD_VET, ERROR_NOT_FIELD_VET)
-    _check_attendees(attendees, clinic, format)
+    _check_attendees(attendees, clinic, format, by)
     _check_training_assets(asset_versions, campaign, by=by)
     scores = scores or {}
     for vet in attendees:
@@ -813,8 +867,9 @@ def _check_training_campaign(
 
 
 def _asset_named(version: AssetVersion, by: User | None) -> str:
-    """The version by its title where the user sees its campaign, by its id elsewhere."""
-    if by is None or can_view_campaign(user=by, campaign=version.asset.campaign):
+    """The version by its title where the user may see it, by its id elsewhere (an
+    unapproved version or one of a draft campaign)."""
+    if by is None or can_view_asset_version(user=by, version=version):
         return str(version)
     return f"Asset version {version.pk}"
 
@@ -840,7 +895,7 @@ def _check_training_assets(
             )
         if usable and not campaign_services.asset_version_available(version):
             raise FieldRuleError(
-                ERROR_ASSET_NOT_USABLE.format(version=version, campaign=campaign),
+                ERROR_ASSET_NOT_USABLE.format(version=_asset_named(version, by), campaign=campaign),
                 field="asset_versions",
             )
 
@@ -885,9 +940,11 @@ def training_update(
         _check_role(changes["field_vet"], Role.FIELD_VET, ERROR_NOT_FIELD_VET)
     fmt = changes.get("format", training.format)
     if attendees is not None:
-        _check_attendees(attendees, training.clinic, fmt)
+        _check_attendees(attendees, training.clinic, fmt, by)
     elif "format" in changes:
-        _check_attendees(list(training.attendees.select_related("clinic")), training.clinic, fmt)
+        _check_attendees(
+            list(training.attendees.select_related("clinic")), training.clinic, fmt, by
+        )
     changed = [f for f, v in changes.items() if getattr(training, f) != v]
     before = _snapshot(training, changed)
     after: dict[str, Any] = {}
@@ -937,8 +994,9 @@ def training_scores_set(
     }
     for vet_id in scores:
         if vet_id not in rows:
-            vet = Vet.objects.filter(pk=vet_id).first()
-            raise FieldRuleError(ERROR_SCORE_NOT_ATTENDEE.format(vet=vet or f"Vet #{vet_id}"))
+            vet = Vet.objects.select_related("clinic").filter(pk=vet_id).first()
+            named = _vet_named(vet, by) if vet is not None else f"Vet #{vet_id}"
+            raise FieldRuleError(ERROR_SCORE_NOT_ATTENDEE.format(vet=named))
     changed: list[TrainingAttendance] = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
