@@ -311,3 +311,63 @@ def test_each_campaign_measures_its_own_experiment_against_the_simulated_truth(c
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.stdout) == json.loads(json.dumps(pool))
     assert pool["method"] == "DL + Hartung–Knapp–Sidik–Jonkman (t, 1 df)"
+
+
+def test_clinics_trained_by_another_campaign_on_the_same_products_are_left_out(launch_loaded):
+    """A pilot on the launch's own SKUs trained some clinics before the launch ended:
+    those clinics are left out of the launch's uplift, whichever campaign trained them
+    first, and the result says how many and why."""
+    import datetime as dt
+
+    from onevoice.campaigns.models import Campaign, Product
+    from onevoice.field.services import TrainingRow, trainings_bulk_load
+
+    launch = Campaign.objects.get(status="live")
+    pilot = Campaign.objects.create(
+        slug="cardio-pilot",
+        name="Cardio pilot",
+        product=launch.product,
+        indication=launch.indication,
+        objective="Try it.",
+        why="A pilot.",
+        start_date=dt.date(2024, 9, 1),
+        end_date=dt.date(2025, 5, 31),
+        marketing_lead=launch.marketing_lead,
+        sales_lead=launch.sales_lead,
+        status="closed",
+    )
+    pilot.skus.set(Product.objects.filter(sku__in=launch_loaded.products["sku"]))
+    trained = launch_loaded.treatment.dropna()["clinic_id"].tolist()
+    untrained = launch_loaded.treatment[launch_loaded.treatment["first_trained"].isna()]
+    piloted = [trained[0], trained[1], *untrained["clinic_id"].tolist()[:3]]
+    from onevoice.accounts.models import User
+
+    rep_username = User.objects.get(pk=launch.customer_trainings.first().rep_id).username
+    trainings_bulk_load(
+        rows=[
+            TrainingRow(
+                f"PILOT-{i}",
+                code,
+                dt.date(2025, 3, 3),
+                "in_clinic",
+                rep_username,
+                None,
+                (),
+                pilot.slug,
+            )
+            for i, code in enumerate(piloted)
+        ]
+    )
+    analysis = uplift_analysis_run(campaign=launch, user=None, options=UpliftOptions(bootstrap=0))
+    assert analysis.status == "done", analysis.error
+    dropped = analysis.result["sample"]["dropped"]
+    assert dropped[0] == {
+        "reason": "trained by another campaign on the same products (Cardio pilot) before "
+        "this one ended",
+        "clinics": 5,
+    }
+    sample = analysis.result["sample"]
+    assert (
+        sample["trained_clinics"] + sample["control_clinics"] + sum(d["clinics"] for d in dropped)
+        == 400
+    )

@@ -5,8 +5,8 @@ A campaign's experiment is its own: treatment is a clinic's first customer train
 sales of *that campaign's SKUs* (``Campaign.skus``) from 12 months before its start to
 its end (``measurement.sales``), and the estimator is Callaway & Sant'Anna in
 ``onevoice.analytics.did``. Clinics trained by another campaign on the same SKUs before
-this one ends are left out: they are neither untouched controls nor trained by this
-campaign. The same design on SKUs the campaign never trained on (``skus``) is a
+this one ends are left out, whether or not this campaign trained them too: they are
+neither untouched controls nor clean treated clinics. The same design on SKUs the campaign never trained on (``skus``) is a
 negative control: an "uplift" there means the design is confounded. Every run is stored
 with its options, the SKUs and clinics it counted and why others were left out, so a
 review can always show where a number came from.
@@ -176,8 +176,11 @@ def campaign_panel(*, campaign: Campaign, options: UpliftOptions) -> PanelInputs
         columns={"code": "clinic_id", "region__code": "region", "territory__code": "territory"}
     )
     treatment = clinic_treatment_dates(campaign_id=campaign.pk)
+    # Trained by another campaign on the same products before this one ended: neither an
+    # untouched control nor a clean treated clinic (its "before" already had training).
     elsewhere = _trained_elsewhere(campaign=campaign, skus=skus)
-    left_out = {c for c in elsewhere if c not in treatment}
+    left_out = set(elsewhere)
+    treatment = {c: d for c, d in treatment.items() if c not in left_out}
     dropped: list[dict[str, Any]] = []
     if left_out:
         names = sorted({elsewhere[c] for c in left_out})
@@ -213,7 +216,7 @@ def campaign_panel(*, campaign: Campaign, options: UpliftOptions) -> PanelInputs
         "negative_control": bool(options.skus) and sorted(options.skus) != own,
         "sales_batches": sorted(batches),
         "clinics": int(len(clinics) + len(left_out)),
-        "trained_clinics": len(treatment),
+        "trained_clinics": len(treatment),  # by this campaign, and counted
         "dropped": dropped,
         "periods": [p.isoformat() for p in (panel.periods[0], panel.periods[-1])],
         "notes": panel.notes,
