@@ -74,14 +74,17 @@ def _load(launch: Any, sales_dir: Path) -> Any:
     from onevoice.accounts.org import TerritoryRow, org_load
     from onevoice.campaigns.models import Campaign, Product
     from onevoice.field.services import (
-        ClinicRow,
         TrainingRow,
-        VetRow,
         clinics_bulk_load,
         trainings_bulk_load,
         vets_bulk_load,
     )
-    from onevoice.measurement.demo_load import _people, demo_sales_import
+    from onevoice.measurement.demo_load import (
+        _people,
+        clinic_rows,
+        demo_sales_import,
+        vet_rows,
+    )
 
     call_command("flush", interactive=False, verbosity=0)
     settings.SALES_DATASET_DIR = sales_dir
@@ -106,36 +109,8 @@ def _load(launch: Any, sales_dir: Path) -> Any:
             list_price=round(float(p.list_price), 2),
             treatment_months_per_pack=float(p.treatment_months_per_pack),
         )
-    clinics_bulk_load(
-        rows=(
-            ClinicRow(
-                c.clinic_id,
-                c.name,
-                c.address,
-                c.city,
-                c.region_id,
-                c.territory_id,
-                c.segment,
-                int(c.n_vets),
-                int(c.patient_volume),
-                float(c.potential),
-            )
-            for c in launch.clinics.itertuples(index=False)
-        )
-    )
-    vets_bulk_load(
-        rows=(
-            VetRow(
-                v.vet_id,
-                v.clinic_id,
-                v.first_name,
-                v.last_name,
-                v.role,
-                bool(v.consent_to_contact),
-            )
-            for v in launch.vets.itertuples(index=False)
-        )
-    )
+    clinics_bulk_load(rows=clinic_rows(launch))
+    vets_bulk_load(rows=vet_rows(launch))
     from onevoice.accounts.models import User
 
     start = launch.params.campaign_start

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,37 +171,9 @@ def demo_load(company: SimulatedCompany, *, step: Step = lambda _: None) -> dict
             },
         )
     step("clinics")
-    counts["clinics"] = clinics_bulk_load(
-        rows=(
-            ClinicRow(
-                code=c.clinic_id,
-                name=c.name,
-                address=c.address,
-                city=c.city,
-                region_code=c.region_id,
-                territory_code=c.territory_id,
-                segment=c.segment,
-                n_vets=int(c.n_vets),
-                patient_volume=int(c.patient_volume),
-                potential=float(c.potential),
-            )
-            for c in launch.clinics.itertuples(index=False)
-        )
-    )
+    counts["clinics"] = clinics_bulk_load(rows=clinic_rows(launch))
     step("vets")
-    counts["vets"] = vets_bulk_load(
-        rows=(
-            VetRow(
-                code=v.vet_id,
-                clinic_code=v.clinic_id,
-                first_name=v.first_name,
-                last_name=v.last_name,
-                role=v.role,
-                consent_to_contact=bool(v.consent_to_contact),
-            )
-            for v in launch.vets.itertuples(index=False)
-        )
-    )
+    counts["vets"] = vets_bulk_load(rows=vet_rows(launch))
     step("campaigns")
     slugs = _campaigns_load(company, usernames)
     counts["campaigns"] = len(slugs)
@@ -236,6 +208,36 @@ def demo_load(company: SimulatedCompany, *, step: Step = lambda _: None) -> dict
     # Bulk loads send no signals: every dashboard computed before is out of date.
     data_changed()
     return counts
+
+
+def clinic_rows(launch: SimulatedLaunch) -> Iterator[ClinicRow]:
+    """The simulated clinics as the field app's bulk load takes them."""
+    for c in launch.clinics.itertuples(index=False):
+        yield ClinicRow(
+            code=c.clinic_id,
+            name=c.name,
+            address=c.address,
+            city=c.city,
+            region_code=c.region_id,
+            territory_code=c.territory_id,
+            segment=c.segment,
+            n_vets=int(c.n_vets),
+            patient_volume=int(c.patient_volume),
+            potential=float(c.potential),
+        )
+
+
+def vet_rows(launch: SimulatedLaunch) -> Iterator[VetRow]:
+    """The simulated vets as the field app's bulk load takes them."""
+    for v in launch.vets.itertuples(index=False):
+        yield VetRow(
+            code=v.vet_id,
+            clinic_code=v.clinic_id,
+            first_name=v.first_name,
+            last_name=v.last_name,
+            role=v.role,
+            consent_to_contact=bool(v.consent_to_contact),
+        )
 
 
 def _month_end(start: dt.date, months: int) -> dt.date:
