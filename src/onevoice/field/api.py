@@ -529,16 +529,18 @@ def clinic_detail(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
 
 @router.patch("/clinics/{clinic_id}", response=ClinicOut, url_name="field_clinic_update")
 def clinic_update(request: HttpRequest, clinic_id: int, payload: ClinicPatch) -> dict[str, Any]:
+    """Change a clinic's master data (a rep, an administrator); moving it to another
+    territory is the team's sales manager's or an administrator's."""
     user = signed_in(request)
-    clinic = _clinic(user, clinic_id, change=True)
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
+    clinic = _clinic(user, clinic_id, change=bool(set(changes) - {"territory"}))
     if "region" in changes:
         changes["region"] = _region_code(changes["region"])
     if "territory" in changes:
         changes["territory"] = _territory_code(changes["territory"])
-        if changes["territory"] is not None:
+        if changes["territory"] != clinic.territory:
             with _refusals():
-                access_territory(user=user, territory=changes["territory"])
+                perms.access_clinic_move(user=user, clinic=clinic, territory=changes["territory"])
     with _refusals():
         clinic = services.clinic_update(clinic=clinic, by=user, changes=changes)
     return _clinic_out(clinic)

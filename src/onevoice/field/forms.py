@@ -11,7 +11,7 @@ from django.utils import timezone
 from onevoice.accounts.models import Region, Territory, User
 from onevoice.accounts.selectors import territories_for
 from onevoice.campaigns.models import Campaign
-from onevoice.field import selectors
+from onevoice.field import permissions, selectors
 from onevoice.field.choices import ActivityKind, AdoptionStage, ImportKind, TrainingFormat
 from onevoice.field.crm_import import FIELDS, MAX_FILE_BYTES
 from onevoice.field.models import Activity, Clinic, CustomerTraining, Vet
@@ -37,7 +37,15 @@ class ClinicForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["territory"].queryset = territories_for(user=user)  # type: ignore[attr-defined]
+        territory: Any = self.fields["territory"]
+        territory.queryset = territories_for(user=user)
+        clinic = self.instance
+        if clinic.pk is not None and not permissions.can_move_clinic(user=user, clinic=clinic):
+            # A rep keeps the clinic where it is: no other territory, and no "---------".
+            territory.queryset = Territory.objects.filter(pk=clinic.territory_id)
+            territory.required, territory.empty_label = True, None
+        elif clinic.pk is None and not permissions.can_add_clinic(user=user, territory=None):
+            territory.required, territory.empty_label = True, None
         self.fields["region"].queryset = Region.objects.all()  # type: ignore[attr-defined]
         self.fields["potential"].min_value = 0  # type: ignore[attr-defined]
 

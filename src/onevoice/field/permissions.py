@@ -25,6 +25,9 @@ from onevoice.field.models import Activity, Clinic, CrmImport, CustomerTraining,
 
 ERROR_CLINIC_DENIED = "This clinic is outside your territories."
 ERROR_CLINIC_CHANGE_DENIED = "Your role cannot change clinics in this territory."
+ERROR_CLINIC_MOVE_DENIED = (
+    "Only the sales manager of the team or an administrator moves a clinic to another territory."
+)
 ERROR_VET_DENIED = "This vet works at a clinic outside your territories."
 ERROR_VET_CHANGE_DENIED = "Your role cannot change this vet."
 ERROR_VET_ERASE_DENIED = "Only an administrator can export or erase a vet's personal data."
@@ -77,6 +80,30 @@ def can_add_clinic(*, user: User, territory: Territory | None) -> bool:
     if territory is None:
         return role_of(user) in HEAD_OFFICE
     return can_view_territory(user=user, territory=territory)
+
+
+def can_move_clinic(*, user: User, clinic: Clinic, territory: Territory | None = None) -> bool:
+    """Move a clinic to ``territory`` (None: out of every territory), which changes who
+    sees it: an administrator anywhere; the sales manager of the team between the team's
+    territories; never a rep, who could move their own clinic out of everyone's sight.
+    Without ``territory``: whether the user may move this clinic at all."""
+    role = role_of(user)
+    if role in HEAD_OFFICE:
+        return role_may(user, "field.change_clinic")
+    if role != Role.SALES_MANAGER or clinic.territory is None:
+        return False
+    if not can_view_territory(user=user, territory=clinic.territory):
+        return False
+    return territory is None or can_view_territory(user=user, territory=territory)
+
+
+def access_clinic_move(*, user: User, clinic: Clinic, territory: Territory | None) -> Clinic:
+    """The clinic, if the user may move it to ``territory`` (a manager never to none)."""
+    if territory is None and role_of(user) not in HEAD_OFFICE:
+        raise PermissionDenied(ERROR_CLINIC_MOVE_DENIED)
+    if not can_move_clinic(user=user, clinic=clinic, territory=territory):
+        raise PermissionDenied(ERROR_CLINIC_MOVE_DENIED)
+    return clinic
 
 
 def access_clinic(*, user: User, clinic: Clinic, change: bool = False) -> Clinic:
