@@ -93,7 +93,8 @@ def can_view_territory(*, user: User, territory: Territory) -> bool:
     if role == Role.SALES_MANAGER:
         return territory.team is not None and territory.team.manager_id == user.pk
     if role == Role.FIELD_VET:
-        return user.home_region_id is None or territory.region_id == user.home_region_id
+        # A field vet without a region sees nothing until given one, not everything.
+        return user.home_region_id is not None and territory.region_id == user.home_region_id
     return False
 
 

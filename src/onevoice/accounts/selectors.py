@@ -35,9 +35,10 @@ def territories_for(*, user: User) -> QuerySet[Territory]:
         return qs.filter(rep=user)
     if role == Role.SALES_MANAGER:
         return qs.filter(team__manager=user)
-    if role == Role.FIELD_VET and user.home_region_id is not None:
-        return qs.filter(region_id=user.home_region_id)
-    if role in {Role.ADMIN, Role.MARKETING, Role.ANALYST, Role.FIELD_VET}:
+    if role == Role.FIELD_VET:
+        # Without a region, none: a field vet is given a region before seeing clinics.
+        return qs.filter(region_id=user.home_region_id) if user.home_region_id else qs.none()
+    if role in {Role.ADMIN, Role.MARKETING, Role.ANALYST}:
         return qs
     return qs.none()
 

@@ -13,11 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from onevoice.accounts.choices import Role
-from onevoice.accounts.models import ApiToken, AuditEvent, Region, User
+from onevoice.accounts.models import ApiToken, AuditEvent, Region, Team, Territory, User
 from onevoice.accounts.roles import ROLE_PERMISSIONS
 
 ERROR_UNKNOWN_ROLE = "Unknown role {role!r}; choose one of: {choices}."
 ERROR_USERNAME_TAKEN = "A user named {username!r} already exists."
+ERROR_TERRITORIES_FOR_REPS = "Only a sales rep is given territories, not a {role}."
+ERROR_TEAM_FOR_MANAGERS = "Only a sales manager leads a team, not a {role}."
 TOKEN_PREFIX_LEN = 8
 
 
@@ -77,12 +79,23 @@ def user_create(
     last_name: str = "",
     email: str = "",
     home_region: Region | None = None,
+    territories: tuple[Territory, ...] = (),
+    team: Team | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user with one role. ``password=None`` leaves the account unusable."""
+    """Create a user with one role. ``password=None`` leaves the account unusable.
+
+    Where they work: ``home_region`` (a technical field vet sees that region's clinics
+    and none without one), ``territories`` a sales rep covers (taking them over from
+    any other rep), the ``team`` a sales manager leads.
+    """
     role = _parse_role(role)
     if User.objects.filter(username=username).exists():
         raise ValueError(ERROR_USERNAME_TAKEN.format(username=username))
+    if territories and role != Role.SALES_REP:
+        raise ValueError(ERROR_TERRITORIES_FOR_REPS.format(role=role.label.lower()))
+    if team is not None and role != Role.SALES_MANAGER:
+        raise ValueError(ERROR_TEAM_FOR_MANAGERS.format(role=role.label.lower()))
     user = User(
         username=username,
         first_name=first_name,
@@ -97,7 +110,23 @@ def user_create(
         user.set_password(password)
     user.save()
     user.groups.set([Group.objects.get_or_create(name=role.value)[0]])
-    audit_record(actor=actor, action="user.create", obj=user, after={"role": role.value})
+    for territory in territories:
+        territory.rep = user
+        territory.save(update_fields=["rep"])
+    if team is not None:
+        team.manager = user
+        team.save(update_fields=["manager"])
+    where: dict[str, Any] = {
+        "home_region": home_region.code if home_region else None,
+        "territories": sorted(t.code for t in territories),
+        "team": team.name if team else None,
+    }
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after={"role": role.value, **{k: v for k, v in where.items() if v}},
+    )
     return user
 
 

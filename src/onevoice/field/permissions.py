@@ -63,7 +63,7 @@ def can_view_clinic(*, user: User, clinic: Clinic) -> bool:
         return True
     if clinic.territory_id is None:
         # A clinic no territory covers yet: only a field vet of its region sees it.
-        return role == Role.FIELD_VET and user.home_region_id in {None, clinic.region_id}
+        return role == Role.FIELD_VET and user.home_region_id == clinic.region_id
     territory: Territory = clinic.territory  # type: ignore[assignment]
     return can_view_territory(user=user, territory=territory)
 
@@ -246,11 +246,8 @@ def clinic_scope(*, user: User) -> Q:
     if role in HEAD_OFFICE:
         return Q()
     scope = Q(territory__in=territories_for(user=user))
-    if role == Role.FIELD_VET:
-        unassigned = Q(territory__isnull=True)
-        if user.home_region_id is not None:
-            unassigned &= Q(region_id=user.home_region_id)
-        scope |= unassigned
+    if role == Role.FIELD_VET and user.home_region_id is not None:
+        scope |= Q(territory__isnull=True, region_id=user.home_region_id)
     return scope
 
 

@@ -407,10 +407,11 @@ def training_campaigns_for(*, user: User, current: Campaign | None = None) -> Tr
 
 
 def field_vets_for(*, clinic: Clinic | None = None) -> QuerySet[User]:
-    """Active technical field vets who can co-deliver at the clinic (same region or any)."""
+    """Active technical field vets who can co-deliver at the clinic: those of its region
+    (one without a region works nowhere until given one)."""
     qs = User.objects.filter(is_active=True, groups__name=Role.FIELD_VET.value)
     if clinic is not None:
-        qs = qs.filter(Q(home_region__isnull=True) | Q(home_region_id=clinic.region_id))
+        qs = qs.filter(home_region_id=clinic.region_id)
     return qs.order_by("last_name", "first_name", "username")
 
 
