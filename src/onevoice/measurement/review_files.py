@@ -18,6 +18,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from onevoice.exports import safe_row
 from onevoice.measurement.charts import Chart
 from onevoice.measurement.review import ReviewDocument
 
@@ -94,32 +95,34 @@ def review_xlsx(doc: ReviewDocument) -> bytes:
     summary = wb.active
     assert summary is not None
     summary.title = "Summary"
-    summary.append([doc.title])
+    summary.append(safe_row([doc.title]))
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([doc.subtitle])
+    summary.append(safe_row([doc.subtitle]))
     summary.append([f"Data as of {doc.as_of.isoformat()}"])
     for section in doc.sections:
         if not section.figures:
             continue
         summary.append([])
-        summary.append([section.title])
+        summary.append(safe_row([section.title]))
         summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
         for label, value in section.figures:
-            summary.append([label, value])
+            summary.append(safe_row([label, value]))
     summary.column_dimensions["A"].width = 48
     summary.column_dimensions["B"].width = 60
     for table in doc.tables:
         ws = wb.create_sheet(table.name[:31])
-        ws.append([table.title])
+        ws.append(safe_row([table.title]))
         ws["A1"].font = Font(bold=True)
-        ws.append(table.columns)
+        ws.append(safe_row(table.columns))
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            ws.append(row)
+            # openpyxl writes text starting with "=" as a formula: a rep's objection
+            # "=HYPERLINK(…)" would become a live link in the review.
+            ws.append(safe_row(row))
         if table.note:
             ws.append([])
-            ws.append([table.note])
+            ws.append(safe_row([table.note]))
         for i, name in enumerate(table.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(50, len(str(name)) + 4))
     stamp = _stamp(doc).replace(tzinfo=None)

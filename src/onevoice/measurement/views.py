@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import csv
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import duckdb
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -189,16 +188,30 @@ def sales_batch(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 
 @role_required(*SALES_DATA)
-def sales_quarantine(request: HttpRequest, batch_id: str) -> FileResponse:
+def sales_quarantine(request: HttpRequest, batch_id: str) -> StreamingHttpResponse:
+    """The batch's refused rows as CSV, written from the stored rows (no file left
+    behind); text a spreadsheet would run as a formula is escaped, as in every download.
+    ``onevoice export quarantine`` writes the rows untouched, for re-import."""
     batch = _batch(batch_id)
-    folder = Path(tempfile.mkdtemp(prefix="onevoice-quarantine-"))
-    path = sales.sales_dataset().export_quarantine(
-        batch.batch_id, folder / f"quarantine-{batch.batch_id}.csv"
-    )
-    # Downloaded as an attachment; the refused rows keep their original text.
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=path.name, content_type="text/csv"
-    )
+    frame = sales.sales_dataset().quarantine(batch.batch_id)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(safe_row(str(c) for c in frame.columns))
+        for values in frame.itertuples(index=False, name=None):
+            # A missing cell is None or NaN (NaN is the one value not equal to itself).
+            yield writer.writerow(safe_row("" if v is None or v != v else v for v in values))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="quarantine-{batch.batch_id}.csv"'
+    return response
+
+
+class _Echo:
+    """A file that hands back what is written, for ``csv.writer`` in a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 @require_POST
@@ -309,8 +322,8 @@ def uplift_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
         keys = list(records[0])
         columns = [c for c in UPLIFT_COLUMN_ORDER if c in keys]
         columns += [c for c in keys if c not in columns]
-        writer.writerow(columns)
-        writer.writerows([r.get(c) for c in columns] for r in records)
+        writer.writerow(safe_row(columns))
+        writer.writerows(safe_row(r.get(c) for c in columns) for r in records)
     return response
 
 
@@ -514,7 +527,7 @@ def dashboard_csv(request: HttpRequest, kind: str, chart: str) -> HttpResponse:
     name = f"{asked.scope.campaign.slug}-{kind}-{chart}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow(found.columns)
+    writer.writerow(safe_row(found.columns))
     for row in found.rows:
         writer.writerow(safe_row("" if row.get(c) is None else row.get(c) for c in found.columns))
     return response
@@ -627,7 +640,7 @@ def portfolio_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="portfolio-uplift.csv"'
     writer = csv.writer(response)
     columns = list(rows[0]) if rows else ["campaign", "uplift_pct", "ci_low_pct", "ci_high_pct"]
-    writer.writerow(columns)
+    writer.writerow(safe_row(columns))
     for row in rows:
         writer.writerow(safe_row("" if row.get(c) is None else row.get(c) for c in columns))
     return response
