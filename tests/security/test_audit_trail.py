@@ -758,6 +758,7 @@ NOT_AUDITED: dict[str, str] = {
     "certification_check_all": "certification_check for every rep of a program (cron)",
     "org_load": "creates the demo organisation in an empty installation",
     "login_failure_record": "is itself the record of a failed sign-in (who, from where, when)",
+    "login_attempt_reserve": "counts a sign-in attempt as a failure row, itself the record",
     "login_success_record": "clears the failure count of a successful sign-in",
     "api_token_user": "stamps a token's last use: bookkeeping",
 }

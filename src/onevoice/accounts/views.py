@@ -23,10 +23,11 @@ from onevoice.accounts.permissions import request_user, role_required
 from onevoice.accounts.selectors import audit_events
 from onevoice.accounts.services import api_token_create, api_token_revoke, audit_record
 from onevoice.accounts.throttle import (
+    ERROR_ADDRESS_SLOWED,
     ERROR_THROTTLED,
-    login_failure_record,
+    client_ip,
+    login_attempt_reserve,
     login_success_record,
-    login_throttled_for,
 )
 from onevoice.exports import safe_row
 
@@ -64,18 +65,40 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:tokens")
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, deployments set SECURE_PROXY_SSL_HEADER; REMOTE_ADDR is what we
-    # trust here, so a forged X-Forwarded-For cannot dodge the throttle.
-    return request.META.get("REMOTE_ADDR") or None
+def _throttled(request: HttpRequest, username: str) -> str:
+    """Count this password check (``accounts.throttle``); the refusal's text, if refused."""
+    minutes, seconds = login_attempt_reserve(username=username, ip=client_ip(request))
+    if minutes:
+        return ERROR_THROTTLED.format(minutes=minutes)
+    if seconds:
+        return ERROR_ADDRESS_SLOWED.format(seconds=seconds)
+    return ""
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
-    """Django's password change; that the password changed is audited, never its value."""
+    """Django's password change; that the password changed is audited, never its value.
+
+    The old password is a password check like a login's: throttled on the same count, so
+    a session left open cannot be used to guess it."""
 
     success_url = "/accounts/password/done/"
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = _throttled(request, request_user(request).get_username())
+        if refused:
+            form = self.get_form()
+            form.errors.clear()
+            context = self.get_context_data(form=form, throttled=refused)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if "old_password" not in form.errors:  # the old password was right
+            login_success_record(username=form.user.get_username())
+        return super().form_invalid(form)
+
     def form_valid(self, form: Any) -> HttpResponse:
+        login_success_record(username=form.user.get_username())
         with transaction.atomic():
             response = super().form_valid(form)
             audit_record(
@@ -90,22 +113,13 @@ class ThrottledLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        username = (request.POST.get("username") or "").strip()
-        minutes = login_throttled_for(username=username, ip=_client_ip(request))
-        if minutes:
+        refused = _throttled(request, request.POST.get("username") or "")
+        if refused:
             form = self.get_form()
             form.errors.clear()
-            context = self.get_context_data(
-                form=form, throttled=ERROR_THROTTLED.format(minutes=minutes)
-            )
+            context = self.get_context_data(form=form, throttled=refused)
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        username = (self.request.POST.get("username") or "").strip()
-        if username:
-            login_failure_record(username=username, ip=_client_ip(self.request))
-        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         login_success_record(username=form.get_user().get_username())

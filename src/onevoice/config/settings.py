@@ -6,6 +6,7 @@
 ``ONEVOICE_ALLOWED_HOSTS``  comma-separated host names (default ``127.0.0.1,localhost``)
 ``ONEVOICE_HTTPS``          ``1`` when served over HTTPS: secure cookies, HSTS, redirect
 ``ONEVOICE_SECRET_KEY``     overrides the key generated in the data directory
+``ONEVOICE_TRUSTED_PROXIES`` proxies in front that append to ``X-Forwarded-For`` (default 0)
 ``ONEVOICE_ENGINE``         ``duckdb`` (default) or ``pyspark`` for the sales queries
 """
 
@@ -167,6 +168,9 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("ONEVOICE_EMAIL_FROM", "onevoice@localhost")
 
 API_TOKEN_DAYS = int(os.environ.get("ONEVOICE_API_TOKEN_DAYS", "90"))
+# How many proxies (each appending to X-Forwarded-For) stand in front of the server; the
+# login throttle then counts the address the outermost one saw. 0: REMOTE_ADDR.
+TRUSTED_PROXIES = int(os.environ.get("ONEVOICE_TRUSTED_PROXIES", "0"))
 ONEVOICE_ENGINE = os.environ.get("ONEVOICE_ENGINE", "duckdb")
 # Uplift analyses take seconds to a minute: pages start them in a worker thread and poll.
 UPLIFT_IN_BACKGROUND = True
