@@ -33,7 +33,7 @@ from pathlib import Path
 
 DB_NAME = "onevoice.sqlite3"
 INCLUDED_DIRS = ("media", "sales")
-INCLUDED_FILES = ("secret_key",)
+INCLUDED_FILES = ("secret_key", "demo-truth.json")
 # Derived from what is backed up, rebuilt when first needed (see
 # ``analytics.warehouse.clinic_index``): not worth its size in the archive.
 EXCLUDED_DIRS = ("sales/derived",)
@@ -122,6 +122,8 @@ def _backup(home: Path, db: Path, archive: Path) -> BackupSummary:
             tar.add(staging / MANIFEST, arcname=MANIFEST)
             for name, path in target_files.items():
                 tar.add(path, arcname=f"data/{name}")
+        # Customer data and the secret key: the owner's only, whatever the umask.
+        partial.chmod(0o600)
         partial.replace(archive)
         size = sum(p.stat().st_size for p in target_files.values())
     return BackupSummary(archive=archive, files=len(target_files), bytes=size)

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from onevoice.backup import BackupError, backup, restore
-from onevoice.config.home import DEFAULT_HOME
+from onevoice.config.home import DEFAULT_HOME, private_files
 
 
 def _home(home: Path | None) -> Path:
+    private_files()  # the archive, its staging copy and restored files: owner only
     return (home or Path(os.environ.get("ONEVOICE_HOME", DEFAULT_HOME))).expanduser().resolve()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 DEFAULT_HOME = "onevoice-data"
 SECRET_KEY_FILE = "secret_key"
+DB_FILES = ("onevoice.sqlite3", "onevoice.sqlite3-wal", "onevoice.sqlite3-shm")
 
 
 def data_home() -> Path:
@@ -27,8 +28,28 @@ def data_home() -> Path:
     if "ONEVOICE_HOME" not in os.environ and "PYTEST_VERSION" in os.environ:
         os.environ["ONEVOICE_HOME"] = tempfile.mkdtemp(prefix="onevoice-test-home-")
     home = Path(os.environ.get("ONEVOICE_HOME", DEFAULT_HOME)).expanduser().resolve()
+    private_files()
     home.mkdir(parents=True, exist_ok=True)
+    _owner_only(home, 0o700)
+    # The database holds live session keys; tighten a copy created before this rule.
+    for name in DB_FILES:
+        _owner_only(home / name, 0o600)
     return home
+
+
+def private_files() -> None:
+    """Make every file and folder this process creates its owner's only (0600 / 0700):
+    the database and its -wal/-shm, uploads, the sales dataset and backup archives hold
+    customer data and live sessions."""
+    os.umask(0o077)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    try:
+        if path.exists() and path.stat().st_uid == os.getuid():
+            path.chmod(mode)
+    except OSError:  # a home on a file system without modes: nothing to tighten
+        pass
 
 
 def secret_key(home: Path) -> str:
