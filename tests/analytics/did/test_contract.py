@@ -36,8 +36,11 @@ PUBLIC = {
     "PanelError",
     "PanelReport",
     "PretestResult",
+    "RelativeMagnitudesResult",
     "UpliftResult",
     "build_panel",
+    "relative_magnitudes",
+    "relative_magnitudes_from_estimates",
 }
 
 

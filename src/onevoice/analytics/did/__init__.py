@@ -9,6 +9,10 @@ uplift and incremental volume, covariate balance.
 >>> est = ATTgt(control="notyet").fit(panel, unit="clinic_id", time="month",
 ...                                   cohort="first_trained", outcome="units")  # doctest: +SKIP
 >>> est.aggregate("dynamic").plot()  # doctest: +SKIP
+>>> relative_magnitudes(est_universal, event_times=[0, 1]).summary()  # doctest: +SKIP
+
+Sensitivity to broken parallel trends (Rambachan & Roth's relative magnitudes, as R
+HonestDiD) needs a fit with ``base_period="universal"``.
 """
 
 from .data import PanelReport, build_panel
@@ -32,6 +36,11 @@ from .results import (
     PretestResult,
     UpliftResult,
 )
+from .sensitivity import (
+    RelativeMagnitudesResult,
+    relative_magnitudes,
+    relative_magnitudes_from_estimates,
+)
 
 __all__ = [
     "ATTgt",
@@ -54,6 +63,9 @@ __all__ = [
     "PanelError",
     "PanelReport",
     "PretestResult",
+    "RelativeMagnitudesResult",
     "UpliftResult",
     "build_panel",
+    "relative_magnitudes",
+    "relative_magnitudes_from_estimates",
 ]
