@@ -192,3 +192,31 @@ def test_min_cohort_size_one_estimates_a_one_county_cohort_as_a_two_by_two_did(
         ).mean()
         cell = next(r for r in doc["att_gt"] if r["group"] == 2004 and r["time"] == year)
         assert cell["att"] == pytest.approx(by_hand, abs=1e-12)
+
+
+def test_sensitivity_adds_the_relative_magnitudes_bounds_of_the_event_study(
+    run: CliRunner,
+) -> None:
+    """``--sensitivity``: Rambachan & Roth's bounds from the same design refitted with a
+    universal base period, exactly as the library gives them (the library's own tests
+    check them against HonestDiD's reference on this panel)."""
+    import pandas as pd
+
+    from onevoice.analytics.did import ATTgt, relative_magnitudes
+
+    result = invoke(run, str(MPDTA), *ARGS, "--sensitivity", "--mbar", "0.5,1,2", "--json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)["sensitivity"]
+    est = ATTgt(base_period="universal").fit(
+        pd.read_csv(MPDTA), unit="countyreal", time="year", cohort="first.treat", outcome="lemp"
+    )
+    expected = relative_magnitudes(est, mbar=(0.5, 1, 2), event_times=None).to_dict()
+    assert got == json.loads(json.dumps(expected))
+    assert got["kind"] == "relative_magnitudes"
+    assert {(r["event_time"], r["mbar"]) for r in got["rows"]} >= {(0, 0.5), (1, 2.0)}
+    assert got["breakdown_mbar"]["1"] == pytest.approx(0.317, abs=2e-3)
+    bad = invoke(run, str(MPDTA), *ARGS, "--sensitivity", "--mbar", "one", "--json")
+    assert bad.exit_code == 2
+    assert json.loads(bad.stdout) == {
+        "error": "--mbar must be numbers separated by commas, not 'one'"
+    }

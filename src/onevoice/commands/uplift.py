@@ -161,6 +161,19 @@ def uplift(
             min=1,
         ),
     ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Add Rambachan & Roth's relative-magnitudes bounds of the event study: how "
+            "strong a break in parallel trends would overturn the conclusion (always "
+            "computed with --campaign).",
+        ),
+    ] = False,
+    mbar: Annotated[
+        str,
+        typer.Option("--mbar", help="M̄ values of the sensitivity bounds, comma-separated."),
+    ] = "0.5,1,1.5,2",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")
     ] = False,
@@ -174,6 +187,10 @@ def uplift(
     from onevoice.analytics.did.document import analysis_document
 
     covs = tuple(c.strip() for c in (covariates or "").split(",") if c.strip())
+    try:
+        mbars = tuple(float(m) for m in mbar.split(",") if m.strip())
+    except ValueError:
+        _refuse(f"--mbar must be numbers separated by commas, not {mbar!r}", as_json=as_json)
     if campaign is not None:
         _campaign_uplift(
             campaign,
@@ -191,6 +208,7 @@ def uplift(
                 if skus is None
                 else tuple(s.strip() for s in skus.split(",") if s.strip()),
                 "min_cohort_size": min_cohort_size,
+                "sensitivity_mbar": mbars,
             },
             as_json=as_json,
         )
@@ -231,11 +249,15 @@ def uplift(
             calendar = est.aggregate("calendar")
             naive = est.naive()
             lift = est.uplift(unit_price=unit_price)
+            columns = {"unit": unit, "time": time, "cohort": cohort, "outcome": outcome}
+            bounds = _sensitivity(est, frame, columns, mbars) if sensitivity else None
     except (DIDError, ValueError, OSError) as exc:
         _refuse(str(exc), as_json=as_json)
 
     if as_json:
         doc = analysis_document(est, balance_e=balance_e, unit_price=unit_price)
+        if bounds is not None:
+            doc["sensitivity"] = bounds.to_dict()
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     for text in (
@@ -247,10 +269,25 @@ def uplift(
         calendar.summary(),
         naive.summary(),
         lift.summary(),
+        *([bounds.summary()] if bounds is not None else []),
     ):
         typer.echo(text + "\n")
     for w in est.warnings_:
         typer.echo(f"warning: {w}", err=True)
+
+
+def _sensitivity(est: Any, frame: Any, columns: dict[str, str], mbars: tuple[float, ...]) -> Any:
+    """The relative-magnitudes bounds at every post-treatment event time: the same design
+    refitted with a universal base period (the event-study normalisation they assume)."""
+    from onevoice.analytics.did import ATTgt, relative_magnitudes
+
+    if est.base_period == "universal":
+        universal = est
+    else:
+        params = {**est.get_params(), "base_period": "universal", "bootstrap": 0}
+        universal = ATTgt(**params)
+        universal.fit(frame, **columns)
+    return relative_magnitudes(universal, mbar=mbars, event_times=None)
 
 
 def _refuse(message: str, *, as_json: bool) -> NoReturn:

@@ -452,6 +452,12 @@ def effect_section(facts: Facts, analysis: UpliftAnalysis | None) -> Section:
         "each trained clinic with similar clinics not yet trained (staggered "
         "difference-in-differences, doubly robust)."
     )
+    sensitivity = result.get("sensitivity") or {}
+    if sensitivity.get("summary"):
+        section.paragraphs.append(
+            "If trends were not quite parallel (Rambachan and Roth's relative magnitudes): "
+            + " ".join(sensitivity["summary"])
+        )
     pre = view.pretrend or {}
     if pre.get("p_value") is not None:
         verdict = (
@@ -796,12 +802,14 @@ def negative_control_lines(campaign: Campaign) -> dict[str, list[str]]:
 
 
 def negative_controls_latest(campaign: Campaign) -> dict[tuple[str, ...], UpliftAnalysis]:
-    """The campaign's latest finished negative-control run for each set of SKUs."""
+    """The campaign's latest negative-control run (finished or failed, with its reason)
+    for each set of SKUs other than its own."""
+    own = tuple(campaign_skus(campaign))
     out: dict[tuple[str, ...], UpliftAnalysis] = {}
-    for analysis in UpliftAnalysis.objects.filter(
-        campaign=campaign, status="done", result__negative_control=True
-    ).order_by("-created_at", "-id"):
-        out.setdefault(tuple(sorted(analysis.options.get("skus") or ())), analysis)
+    for analysis in UpliftAnalysis.objects.filter(campaign=campaign).order_by("-created_at", "-id"):
+        skus = tuple(sorted(analysis.options.get("skus") or ()))
+        if skus and skus != own and analysis.status != "running":
+            out.setdefault(skus, analysis)
     return out
 
 

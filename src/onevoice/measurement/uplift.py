@@ -25,7 +25,7 @@ from django.db import transaction
 
 from onevoice.accounts.models import User
 from onevoice.accounts.services import audit_record
-from onevoice.analytics.did import ATTgt, DIDError
+from onevoice.analytics.did import ATTgt, DIDError, relative_magnitudes
 from onevoice.analytics.did.document import analysis_document, rows
 from onevoice.analytics.panel import SalesPanel, sales_panel
 from onevoice.analytics.warehouse import connect
@@ -88,11 +88,14 @@ class UpliftOptions:
     seed: int = 20250601
     skus: tuple[str, ...] = ()
     min_cohort_size: int | None = None
+    # Rambachan & Roth relative-magnitudes bounds of the event study at these M̄.
+    sensitivity_mbar: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["covariates"] = list(self.covariates)
         data["skus"] = list(self.skus)
+        data["sensitivity_mbar"] = list(self.sensitivity_mbar)
         return data
 
     @classmethod
@@ -100,7 +103,7 @@ class UpliftOptions:
         """Options as stored; keys of older versions (``product``) are ignored."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        for name in ("covariates", "skus"):
+        for name in ("covariates", "skus", "sensitivity_mbar"):
             if name in values:
                 values[name] = tuple(values[name] or ())
         return cls(**values)
@@ -298,8 +301,51 @@ def uplift_estimate(
         "control_clinics": int((cohorts == 0).sum()),
         "small_cohort_clinics": small,
     }
+    if options.sensitivity_mbar:
+        document["sensitivity"] = sensitivity_document(
+            frame, options=options, covariates=covs, mbar=options.sensitivity_mbar
+        )
     charts = {"event_study": dynamic.plot(), "balance": balance.plot()}
     return document, charts
+
+
+# The event times the sensitivity bounds: the training month and six months after it
+# (when the ramped-up effect shows), where the panel reaches that far.
+SENSITIVITY_EVENTS = (0, 5)
+
+
+def sensitivity_document(
+    frame: pd.DataFrame,
+    *,
+    options: UpliftOptions,
+    covariates: list[str],
+    mbar: tuple[float, ...],
+) -> dict[str, Any]:
+    """How strong a break in parallel trends would overturn the event study (Rambachan
+    & Roth's relative magnitudes), as ``to_dict()`` gives it, or ``{"error": ...}``.
+
+    The bounds need the event study normalised to the period before training, so the
+    same design is fitted again with a universal base period (analytic, no bootstrap).
+    """
+    universal = ATTgt(
+        control=options.control,  # type: ignore[arg-type]
+        method=options.method,  # type: ignore[arg-type]
+        base_period="universal",
+        anticipation=options.anticipation,
+        covariates=covariates,
+        cluster=options.cluster,
+        bootstrap=0,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            universal.fit(frame, unit="clinic_id", time="t", cohort="cohort", outcome="outcome")
+            events = universal.aggregate("dynamic").table["event"].tolist()
+            wanted = [e for e in SENSITIVITY_EVENTS if e in events]
+            bounds = relative_magnitudes(universal, mbar=mbar, event_times=wanted)
+    except (DIDError, ValueError) as exc:
+        return {"error": str(exc).splitlines()[0]}
+    return bounds.to_dict()
 
 
 def uplift_analysis_start(
