@@ -270,3 +270,43 @@ def test_openapi_lists_the_field_endpoints(client):
     assert {"/api/field/clinics", "/api/field/activities", "/api/field/treatment-dates"} <= set(
         paths
     )
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SALES_REP])
+def test_the_trainings_list_serves_its_documented_maximum(client, org, role):
+    # Issue 17: `?limit=499` was a 500 on SQLite ("Expression tree is too large").
+    from onevoice.field.api import MAX_LIMIT
+    from onevoice.field.models import TrainingAttendance, Vet
+
+    w = world(org)
+    rep = org.users[Role.SALES_REP]
+    trainings = CustomerTraining.objects.bulk_create(
+        CustomerTraining(
+            code=f"BULK-{i:04d}",
+            clinic=w.clinic,
+            campaign=w.training.campaign,
+            date=w.training.date,
+            format="in_clinic",
+            rep=rep,
+        )
+        for i in range(MAX_LIMIT + 5)
+    )
+    # Three vets of their own at each, as at the demo: the vets read with the page are
+    # as many as its attendances, not one.
+    vets = Vet.objects.bulk_create(
+        Vet(code=f"BV-{i:05d}", clinic=w.clinic, first_name="Ana", last_name=f"B{i}")
+        for i in range(3 * len(trainings))
+    )
+    TrainingAttendance.objects.bulk_create(
+        TrainingAttendance(training=t, vet=vets[3 * i + j], pre_score=40, post_score=80)
+        for i, t in enumerate(trainings)
+        for j in range(3)
+    )
+    headers = _auth(org, role)
+    for limit in (MAX_LIMIT - 1, MAX_LIMIT):
+        response = client.get("/api/field/trainings", {"limit": limit}, headers=headers)
+        assert response.status_code == 200, (limit, response.content[:300])
+        items = response.json()["items"]
+        assert len(items) == limit
+        assert all(len(t["attendees"]) == 3 for t in items)
+        assert all(a["vet_code"].startswith("BV-") for t in items for a in t["attendees"])

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model
+from django.db.models import Model, Prefetch
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
@@ -35,7 +35,14 @@ from onevoice.field.choices import (
     TrainingFormat,
     VetRole,
 )
-from onevoice.field.models import Activity, Clinic, CrmImport, CustomerTraining, Vet
+from onevoice.field.models import (
+    Activity,
+    Clinic,
+    CrmImport,
+    CustomerTraining,
+    TrainingAttendance,
+    Vet,
+)
 from onevoice.field.permissions import signed_in
 from onevoice.field.services import FieldRuleError
 
@@ -702,9 +709,19 @@ def activity_detail(request: HttpRequest, activity_id: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- customer trainings
 
 
+def _attendances() -> Prefetch:
+    """A training's attendances with their vets, joined in one query. Prefetching the
+    vets on their own (``trainingattendance_set__vet``) asks for them by id, and Django
+    writes more than 999 ids on SQLite as one ``OR`` per id: a page of 500 trainings
+    with their attendees was a 500 ("Expression tree is too large", issue 17)."""
+    return Prefetch(
+        "trainingattendance_set", queryset=TrainingAttendance.objects.select_related("vet")
+    )
+
+
 def _training_qs() -> Any:
     return CustomerTraining.objects.select_related("clinic", "rep", "field_vet").prefetch_related(
-        "trainingattendance_set__vet", "asset_versions"
+        _attendances(), "asset_versions"
     )
 
 
@@ -734,7 +751,7 @@ def training_list(
         campaign=_campaign_ref(user, campaign) if campaign else None,
     )
     qs = selectors.training_list(user=user, filters=filters).prefetch_related(
-        "trainingattendance_set__vet", "asset_versions"
+        _attendances(), "asset_versions"
     )
     count, items = _page(qs, limit, offset)
     return {"count": count, "items": [_training_out(t) for t in items]}
