@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tarfile
@@ -55,6 +56,41 @@ ERROR_NOT_EMPTY = (
 )
 ERROR_CORRUPT = "{archive}: {member} does not match its checksum; nothing was restored."
 ERROR_NOT_BACKUP = "{archive} is not a OneVoice backup (no manifest)."
+ERROR_MANIFEST = "{archive}: damaged manifest: {problem}; nothing was restored."
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _manifest_files(path: Path, archive: Path) -> dict[str, str]:
+    """The ``files`` of the manifest at ``path``: a name, relative and inside the archive's
+    data, to its SHA-256 for each file. A manifest that is not what ``backup`` writes is
+    refused with the problem named (issue 17: it was a traceback)."""
+
+    def refuse(problem: str) -> BackupError:
+        return BackupError(ERROR_MANIFEST.format(archive=archive, problem=problem))
+
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise refuse(f"{MANIFEST} is not valid JSON") from None
+    if not isinstance(manifest, dict):
+        raise refuse(f"{MANIFEST} is not a JSON object")
+    version = manifest.get("format")
+    if type(version) is not int or version != FORMAT:
+        raise refuse(f"format {version!r}, this version reads format {FORMAT}")
+    if "files" not in manifest:
+        raise refuse(f"{MANIFEST} has no 'files'")
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        raise refuse("'files' is not an object of names and checksums")
+    for name, digest in files.items():
+        parts = Path(name).parts
+        if not name or Path(name).is_absolute() or ".." in parts:
+            raise refuse(f"file name {name!r} is outside the archive's data")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise refuse(f"the checksum of {name} is not a SHA-256")
+    if DB_NAME not in files:
+        raise refuse(f"it lists no {DB_NAME}")
+    return files
 
 
 class BackupError(RuntimeError):
@@ -168,7 +204,16 @@ def restore(archive: Path, home: Path, *, force: bool = False) -> int:
         manifest_path = staging / MANIFEST
         if not manifest_path.exists():
             raise BackupError(ERROR_NOT_BACKUP.format(archive=archive))
-        files: dict[str, str] = json.loads(manifest_path.read_text())["files"]
+        files = _manifest_files(manifest_path, archive)
+        restored_names = {
+            str(p.relative_to(staging / "data"))
+            for p in (staging / "data").rglob("*")
+            if p.is_file() or p.is_symlink()
+        }
+        unlisted = sorted(restored_names - set(files))
+        if unlisted:
+            problem = f"{unlisted[0]!r} is in the archive but not in it"
+            raise BackupError(ERROR_MANIFEST.format(archive=archive, problem=problem))
         for name, digest in files.items():
             path = staging / "data" / name
             if not path.exists() or _sha256(path) != digest:

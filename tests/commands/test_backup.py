@@ -146,3 +146,57 @@ def test_an_import_waits_while_a_backup_links_the_dataset_and_the_archive_is_who
         names = tar.getnames()
     assert sum(name.endswith(".parquet") for name in names) == 1  # January only, whole
     assert not list(home.glob(".backup-*"))
+
+
+def _archive(path: Path, manifest: bytes, files: dict[str, bytes]) -> Path:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in {"manifest.json": manifest, **files}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+DB_SHA = "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        (b"{not json", "manifest.json is not valid JSON"),
+        (b"\xff\xfe", "manifest.json is not valid JSON"),
+        (b"[]", "manifest.json is not a JSON object"),
+        (b'{"format": 1}', "manifest.json has no 'files'"),
+        (b'{"format": 1, "files": ["onevoice.sqlite3"]}', "'files' is not an object"),
+        (b'{"format": 1, "files": {"onevoice.sqlite3": 7}}', "checksum of onevoice.sqlite3"),
+        (b'{"format": 1, "files": {"onevoice.sqlite3": null}}', "checksum of onevoice.sqlite3"),
+        (b'{"format": "1", "files": {}}', "format '1'"),
+        (b'{"format": 2, "files": {}}', "format 2"),
+        (b'{"format": 1, "files": {}}', "it lists no onevoice.sqlite3"),
+        (b'{"format": 1, "files": {"onevoice.sqlite3": "%s"}}' % DB_SHA.encode(), "'x' is in"),
+        (b'{"format": 1, "files": {"/etc/passwd": "%s"}}' % DB_SHA.encode(), "'/etc/passwd'"),
+        (b'{"format": 1, "files": {"../x": "%s"}}' % DB_SHA.encode(), "'../x'"),
+    ],
+)
+def test_restore_of_a_damaged_manifest_names_the_problem_and_writes_nothing(
+    tmp_path, manifest, problem
+):
+    # Issue 17: a manifest that was not JSON, or lacked ``files``, was a traceback.
+    archive = _archive(
+        tmp_path / "damaged.tar.gz",
+        manifest,
+        {"data/onevoice.sqlite3": b"SQLite format 3\0", "data/x": b"unlisted"},
+    )
+    home = tmp_path / "new"
+    out = _run("restore", str(archive), "--home", str(home))
+    assert out.returncode == 1, out.stdout
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert problem in lines[0], lines[0]
+    assert "nothing was restored" in lines[0]
+    assert not home.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.tar.gz"]
