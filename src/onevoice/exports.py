@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+from django.http import HttpResponseBase
+from django.utils.cache import add_never_cache_headers
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -31,3 +36,13 @@ def spreadsheet_safe(value: Any) -> Any:
 def safe_row(values: Iterable[Any]) -> list[Any]:
     """The cells of one row, each made ``spreadsheet_safe``."""
     return [spreadsheet_safe(v) for v in values]
+
+
+def not_stored(response: _Response) -> _Response:
+    """Mark a download of personal data as one no browser or proxy may keep a copy of:
+    ``Cache-Control: no-store`` (with Django's other never-cache directives) and the
+    HTTP/1.0 ``Pragma: no-cache``. Every export of people's data goes through this;
+    ``tests/security/test_download_caching.py`` downloads each."""
+    add_never_cache_headers(response)
+    response["Pragma"] = "no-cache"
+    return response

@@ -29,7 +29,7 @@ from onevoice.accounts.throttle import (
     login_attempt_reserve,
     login_success_record,
 )
-from onevoice.exports import safe_row
+from onevoice.exports import not_stored, safe_row
 
 ALL = tuple(Role)
 
@@ -184,4 +184,4 @@ def _audit_csv(events: Any) -> StreamingHttpResponse:
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="onevoice-audit.csv"'
-    return response
+    return not_stored(response)

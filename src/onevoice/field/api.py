@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
@@ -23,6 +23,7 @@ from onevoice.accounts.permissions import access_territory
 from onevoice.accounts.selectors import territories_for
 from onevoice.campaigns.models import AssetVersion, Campaign, KeyMessage, Objection
 from onevoice.campaigns.permissions import can_view_campaign
+from onevoice.exports import not_stored
 from onevoice.field import crm_import as crm
 from onevoice.field import permissions as perms
 from onevoice.field import selectors, services
@@ -590,9 +591,10 @@ def vet_update(request: HttpRequest, vet_id: int, payload: VetPatch) -> dict[str
 
 
 @router.get("/vets/{vet_id}/personal-data", response=dict, url_name="field_vet_export")
-def vet_export(request: HttpRequest, vet_id: int) -> dict[str, Any]:
+def vet_export(request: HttpRequest, vet_id: int, response: HttpResponse) -> dict[str, Any]:
     """Everything held about a vet as a person, for a data-subject access request."""
     vet = _vet(signed_in(request), vet_id, erase=True)
+    not_stored(response)
     return services.vet_personal_data(vet=vet)
 
 

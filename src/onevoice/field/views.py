@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from onevoice.accounts.models import Territory, User
 from onevoice.accounts.permissions import access_territory, role_required
 from onevoice.accounts.selectors import territories_for
-from onevoice.exports import spreadsheet_safe
+from onevoice.exports import not_stored, spreadsheet_safe
 from onevoice.field import crm_import as crm
 from onevoice.field import forms, selectors, services
 from onevoice.field.choices import (
@@ -324,7 +324,7 @@ def vet_export(request: HttpRequest, pk: int) -> HttpResponse:
     body = json.dumps(services.vet_personal_data(vet=vet), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="vet-{vet.code}.json"'
-    return response
+    return not_stored(response)
 
 
 @require_POST
@@ -773,4 +773,4 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     writer.writerows({k: spreadsheet_safe(v) for k, v in p.items()} for p in problems)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{crm_import.pk}-refused.csv"'
-    return response
+    return not_stored(response)

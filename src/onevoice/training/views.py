@@ -23,7 +23,7 @@ from onevoice.accounts.choices import Role
 from onevoice.accounts.models import User
 from onevoice.accounts.permissions import request_user, role_required
 from onevoice.campaigns import selectors as campaign_selectors
-from onevoice.exports import safe_row
+from onevoice.exports import not_stored, safe_row
 from onevoice.field import permissions as field_perms
 from onevoice.field import selectors as field_selectors
 from onevoice.field.models import CustomerTraining
@@ -573,7 +573,7 @@ def readiness_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _readiness_csv(program: Program, rows: list[selectors.ReadinessRow]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv")
+    response = not_stored(HttpResponse(content_type="text/csv"))
     response["Content-Disposition"] = f'attachment; filename="readiness-{program.pk}.csv"'
     writer = csv.writer(response)
     writer.writerow(
