@@ -17,8 +17,9 @@ MATRIX: dict[str, Entry] = {
     "accounts:token_create": Entry("POST", 302, 200, data={"name": "matrix"}),
     # Revoking a token that is not yours is a 404; see test_views for your own.
     "accounts:token_revoke": Entry("POST", 302, 404, kwargs={"pk": 999_999}),
-    "api:openapi-json": Entry("GET", 200, 200),
-    "api:openapi-view": Entry("GET", 200, 200),
+    # Signed-in users only (issue 17): the schema by session or token, like the API.
+    "api:openapi-json": Entry("GET", 401, 200),
+    "api:openapi-view": Entry("GET", 302, 200),
     "api:me": Entry("GET", 401, 200),
     "api:api-root": Entry("GET", 404, 404),
     "admin:index": Entry("GET", 302, 302, only={Role.ADMIN.value: 200}),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.security import APIKeyCookie, HttpBearer
 
 from onevoice.accounts.permissions import role_of
@@ -32,3 +35,22 @@ class SessionAuth(APIKeyCookie):
         if user.is_authenticated and role_of(user) is not None:
             return user
         return None
+
+
+def docs_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's docs page and its OpenAPI schema, for users with a role only: by
+    session, or by token for the schema. Anonymous, the page redirects to the login and
+    the schema is a 401 like every other endpoint (issue 17: both were open)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and role_of(user) is not None:
+            return view(request, *args, **kwargs)
+        if TokenAuth()(request) is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse({"detail": "Unauthorized"}, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # For its templates and static Swagger UI: /api/docs loads nothing from a CDN.
+    "ninja",
     "onevoice.accounts",
     "onevoice.campaigns",
     "onevoice.training",
