@@ -211,6 +211,8 @@ def test_both_leads_write_lessons_that_the_review_files_carry(world, org, client
     assert client.post(url, {"text": "Mine"}).status_code == 403
     html = client.get(reverse("measurement:review_file", args=[campaign.slug, "html"]))
     assert html["Content-Disposition"].endswith('.html"')
+    # It names reps and leads: no browser or proxy keeps a copy.
+    assert "no-store" in html["Cache-Control"]
     text = " ".join(outline(html.content).text)
     assert "Pre-work before the seminar worked." in text
     assert "Train webinars." in text
@@ -218,6 +220,7 @@ def test_both_leads_write_lessons_that_the_review_files_carry(world, org, client
     assert "Customer trainings held" in text
     produced = client.post(reverse("measurement:review_produce", args=[campaign.slug]))
     assert produced.status_code == 200
+    assert "no-store" in produced["Cache-Control"]
     names = zipfile.ZipFile(io.BytesIO(produced.content)).namelist()
     assert sorted(n.rsplit(".", 1)[1] for n in names) == ["html", "pdf", "xlsx"]
     # The stored analysis was used: the button ran none.

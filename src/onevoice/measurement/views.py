@@ -27,7 +27,7 @@ from onevoice.analytics.warehouse import ColumnMapping, SalesImportError
 from onevoice.campaigns.choices import CampaignStatus
 from onevoice.campaigns.models import Campaign
 from onevoice.campaigns.selectors import campaign_current, campaign_list_for
-from onevoice.exports import safe_row
+from onevoice.exports import not_stored, safe_row
 from onevoice.field.choices import Segment
 from onevoice.field.permissions import roles_with, signed_in
 from onevoice.measurement import sales
@@ -590,7 +590,7 @@ def review_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     writer = {"html": review_html, "pdf": review_pdf, "xlsx": review_xlsx}[fmt]
     response = HttpResponse(writer(doc), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{doc.file_stem}.{fmt}"'
-    return response
+    return not_stored(response)  # it names reps, their readiness and the leads
 
 
 @require_POST
@@ -602,7 +602,7 @@ def review_produce(request: HttpRequest, slug: str) -> HttpResponse:
     doc = review_build(campaign=campaign, user=user)
     response = HttpResponse(review_zip(doc), content_type=CONTENT_TYPES["zip"])
     response["Content-Disposition"] = f'attachment; filename="{doc.file_stem}.zip"'
-    return response
+    return not_stored(response)
 
 
 # --- across campaigns --------------------------------------------------------------------
