@@ -371,3 +371,20 @@ def test_clinics_trained_by_another_campaign_on_the_same_products_are_left_out(l
         sample["trained_clinics"] + sample["control_clinics"] + sum(d["clinics"] for d in dropped)
         == 400
     )
+
+
+def test_an_analysis_from_before_campaign_scope_says_so_instead_of_counts(org, client):
+    """Stored before each campaign counted only its own trainings and SKUs: the page
+    says what it counted then and asks for a re-run, never "None trained clinics"."""
+    from onevoice.accounts.choices import Role
+    from tests.campaigns.conftest import make_campaign
+    from tests.measurement.kpi_world import stored_uplift
+
+    old = stored_uplift(make_campaign(org))
+    old.result = {k: v for k, v in old.result.items() if k not in {"campaign", "sample"}}
+    old.save(update_fields=["result"])
+    client.force_login(org.users[Role.ANALYST])
+    html = client.get(reverse("measurement:uplift_detail", args=[old.pk])).content.decode()
+    assert 'data-testid="uplift-before-scope"' in html
+    assert "None" not in html.split('data-testid="uplift-before-scope"')[0][-400:]
+    assert 'data-testid="uplift-counted"' not in html

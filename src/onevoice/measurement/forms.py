@@ -120,9 +120,9 @@ class ColumnMappingForm(forms.Form):
 class UpliftForm(forms.Form):
     """The analyst's options; defaults are the recommended analysis.
 
-    ``campaigns`` are those the analyst may see (the live one first); ``products`` the
-    product lines of the portfolio, for a negative-control run on a line the campaign
-    never trained on.
+    ``campaigns`` are those the analyst may see (the live one first); ``product_lines``
+    the portfolio's lines and their SKUs, for a negative-control run on a line the
+    campaign never trained on.
     """
 
     campaign = forms.ChoiceField(label="Campaign")

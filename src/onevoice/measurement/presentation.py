@@ -58,12 +58,9 @@ def _counted(analysis: UpliftAnalysis) -> dict[str, Any]:
 def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
     result = analysis.result
     options = UpliftOptions.from_json(analysis.options or {})
-    described = {
-        "options_text": options.describe(),
-        "default_options": options == DEFAULT_OPTIONS,
-    }
+    options_text, default_options = options.describe(), options == DEFAULT_OPTIONS
     if analysis.status != "done" or not result:
-        return UpliftView(ready=False, **described)  # type: ignore[arg-type]
+        return UpliftView(ready=False, options_text=options_text, default_options=default_options)
     naive = result["naive"]
     uplift = result.get("uplift") or {}
     gap = naive.get("gap")
@@ -108,5 +105,6 @@ def uplift_view(analysis: UpliftAnalysis) -> UpliftView:
         warnings=result.get("warnings") or [],
         negative_control=bool(result.get("negative_control")),
         counted=_counted(analysis),
-        **described,  # type: ignore[arg-type]
+        options_text=options_text,
+        default_options=default_options,
     )
