@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -65,3 +71,36 @@ def state_diff(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> lis
     return sorted(
         label for label in before.keys() | after.keys() if before.get(label) != after.get(label)
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(env: dict[str, str], *options: str) -> Iterator[int]:
+    """A real ``onevoice serve --no-migrate`` process on a free port, once it accepts
+    connections; stopped on exit. ``options`` go to ``serve`` (e.g. ``--workers 2``)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "onevoice", "serve", "--port", str(port), "--no-migrate", *options],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("onevoice serve did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

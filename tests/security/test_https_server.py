@@ -7,10 +7,8 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -18,13 +16,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.security.support import served
+
 PASSWORD = "a-long-test-passphrase"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -52,27 +46,8 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         timeout=120,
     )
     assert created.returncode == 0, created.stderr
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1", "--no-migrate"],
-        env=_env(home),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("onevoice serve did not start") from None
-                time.sleep(0.2)
+    with served(_env(home), "--workers", "1") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _request(

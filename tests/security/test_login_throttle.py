@@ -13,10 +13,8 @@ import concurrent.futures
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -33,6 +31,7 @@ from onevoice.accounts.throttle import (
     MAX_FAILURES_PER_USERNAME,
     normalised_username,
 )
+from tests.security.support import served
 
 LOGIN = "/accounts/login/"
 
@@ -141,12 +140,6 @@ def test_a_right_old_password_does_not_count_as_a_guess(client, org):
 PASSWORD = "a-long-test-passphrase"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     home = tmp_path_factory.mktemp("throttle-home")
@@ -159,27 +152,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     cli = [sys.executable, "-m", "onevoice"]
     subprocess.run([*cli, "manage", "migrate", "--verbosity", "0"], env=env, check=True)
     subprocess.run([*cli, "createuser", "ana", "--role", "analyst"], env=env, check=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "2", "--threads", "8", "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("onevoice serve did not start") from None
-                time.sleep(0.2)
+    with served(env, "--workers", "2", "--threads", "8") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _login_form(port: int) -> tuple[str, str]:
